@@ -1,0 +1,43 @@
+# mlops-templates: `make` lists the targets. Everything bootstraps itself with uv.
+.DEFAULT_GOAL := help
+SHELL := /bin/bash
+UV ?= $(or $(shell command -v uv 2>/dev/null),$(CURDIR)/.tools/bin/uv)
+VENV_BIN := $(CURDIR)/.venv/bin
+# The generated projects' Makefiles find uv (and the suite's tools) on this PATH.
+export PATH := $(VENV_BIN):$(PATH)
+PYTEST := $(VENV_BIN)/python -m pytest
+DEMO_DIR := build/demo
+
+.PHONY: help install test test-fast test-slow demo lint clean
+
+help: ## List the targets
+	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}'
+
+$(CURDIR)/.tools/bin/uv:
+	python3 -m venv .tools && .tools/bin/python -m pip install --quiet uv
+
+.venv/.installed: uv.lock pyproject.toml | $(UV)
+	$(UV) sync --frozen
+	@touch $@
+
+install: .venv/.installed ## Create the suite's environment (.venv) from uv.lock
+
+test: install ## Run the whole suite: fast tier, then the slow tier (renders and runs each project)
+	$(PYTEST) -m "not slow" -n 2
+	$(PYTEST) -m "slow"
+
+test-fast: install ## Fast tier only (well under a minute): renders, parses, hooks, bad names
+	$(PYTEST) -m "not slow" -n 2
+
+test-slow: install ## Slow tier only: make install/check/build and pre-commit in each rendered project
+	$(PYTEST) -m "slow"
+
+demo: install ## Render each template into build/demo and run its main job on embedded defaults
+	$(VENV_BIN)/python -m tests.demo $(DEMO_DIR)
+
+lint: install ## Lint the suite's own code
+	$(VENV_BIN)/ruff check hooks tests
+	$(VENV_BIN)/ruff format --check hooks tests
+
+clean: ## Remove build outputs and the environments
+	rm -rf build .venv .tools .pytest_cache

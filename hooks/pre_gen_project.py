@@ -1,0 +1,88 @@
+"""Validate the answers before cookiecutter writes a single file.
+
+Cookiecutter renders this file with Jinja and runs it with its own Python, in the
+(still empty) project directory; a non-zero exit makes it delete that directory.
+It is self-contained and stdlib-only because hooks cannot import siblings. cruft
+re-runs it in a temporary render on update, so it only reads its context (with
+defaults: cruft does not set `_repo_dir` or `_output_dir`) and touches nothing.
+"""
+
+from __future__ import annotations
+
+import keyword
+import re
+import sys
+import unicodedata
+
+# JSON is a Python literal once these three names exist; jsonify escapes every value.
+true, false, null = True, False, None
+ANSWERS = {{ cookiecutter | jsonify }}
+
+FREE_TEXT = ("project_name", "description", "author_name", "author_email")
+# PEP 508 distribution name, as packaging's canonical check.
+DIST_NAME = re.compile(r"^([A-Z0-9]|[A-Z0-9][A-Z0-9._-]*[A-Z0-9])$", re.IGNORECASE)
+EMAIL = re.compile(r"^[^@\s\"<>,;]+@[^@\s\"<>,;]+\.[^@\s\"<>,;.]+$")
+# Control, surrogate, private-use, unassigned and line/paragraph separators: they break
+# TOML, YAML or a single-line README title, whatever the escaping.
+BAD_CATEGORIES = {"Cc", "Cs", "Co", "Cn", "Zl", "Zp"}
+# Generated code is formatted for names up to this length (ruff format stays a no-op).
+MAX_NAME = 40
+ALWAYS_RESERVED = {"src", "tests", "test", "docs", "ops", "build", "dist", "setup"}
+
+
+def text(value: object) -> str:
+    """Undo jsonify's surrogate pairs so astral characters (emoji) are whole again."""
+    return str(value).encode("utf-16", "surrogatepass").decode("utf-16")
+
+
+def problems(answers: dict[str, object]) -> list[str]:
+    """Every rule an answer breaks, as one line naming the value and the rule."""
+    found: list[str] = []
+    for key in FREE_TEXT:
+        value = text(answers.get(key, ""))
+        bad = sorted({f"U+{ord(c):04X}" for c in value if unicodedata.category(c) in BAD_CATEGORIES})
+        if bad:
+            found.append(f"{key} {value!r} contains {', '.join(bad)}: use printable characters on one line")
+    if not text(answers.get("project_name", "")).strip():
+        found.append(f"project_name {text(answers.get('project_name', ''))!r} is empty: give the project a name")
+
+    slug = text(answers.get("project_slug", ""))
+    if slug == "-":  # cookiecutter.json's default when slugify finds nothing to keep
+        found.append(
+            f"project_name {text(answers.get('project_name', ''))!r} has no ASCII letter or digit "
+            "to make a project_slug from: give project_slug explicitly"
+        )
+    elif len(slug) > MAX_NAME:
+        found.append(f"project_slug {slug!r} is longer than {MAX_NAME} characters: choose a shorter name")
+    elif not DIST_NAME.match(slug):
+        found.append(
+            f"project_slug {slug!r} is not a valid distribution name: use ASCII letters, digits, "
+            "'-', '_' or '.', starting and ending with a letter or digit"
+        )
+
+    package = text(answers.get("package_name", ""))
+    reserved = ALWAYS_RESERVED | {str(n).lower() for n in answers.get("_reserved_names", [])}
+    if not package.isidentifier() or not package.isascii():
+        found.append(f"package_name {package!r} is not a valid Python identifier: use ASCII letters, digits and '_', not starting with a digit")
+    elif keyword.iskeyword(package) or keyword.issoftkeyword(package):
+        found.append(f"package_name {package!r} is a Python keyword: choose another name")
+    elif package in sys.stdlib_module_names:
+        found.append(f"package_name {package!r} shadows the standard library module {package!r}: choose another name")
+    elif package.lower() in reserved:
+        found.append(f"package_name {package!r} shadows a dependency or folder of this template: choose another name")
+    elif len(package) > MAX_NAME:
+        found.append(f"package_name {package!r} is longer than {MAX_NAME} characters: choose a shorter name")
+    elif package != package.lower():
+        found.append(f"package_name {package!r} is not lowercase: PEP 8 module names are lowercase")
+
+    email = text(answers.get("author_email", ""))
+    if not EMAIL.match(email):
+        found.append(f"author_email {email!r} does not look like an address: use name@domain.tld")
+    return found
+
+
+if __name__ == "__main__":
+    errors = problems(ANSWERS)
+    for line in errors:
+        print(f"ERROR: {line}", file=sys.stderr)
+    sys.exit(1 if errors else 0)

@@ -1,0 +1,1 @@
+{% include "ops/config.py.j2" %}

@@ -1,0 +1,159 @@
+"""Fast tier: every template over its option matrix renders into files that parse."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.suite import MENU, TEMPLATES_DIR, choices, option_matrix, project_files, render, template_context
+
+READY = [t for t in MENU if (TEMPLATES_DIR / t / "cookiecutter.json").exists()]
+CASES = [(t, answers) for t in READY for answers in option_matrix(t)]
+LEFTOVER_JINJA = re.compile(r"\{\{-?\s*cookiecutter|\{%-?\s|\s-?%\}|\{#-?\s")
+COMMON_PROMPTS = ["project_name", "project_slug", "package_name", "description", "author_name",
+                  "author_email", "python_version", "license", "ci_provider"]
+
+
+def case_id(case: tuple[str, dict[str, str]]) -> str:
+    template, answers = case
+    return template + "-" + "-".join(answers.values())
+
+
+def expected_presence(template: str, answers: dict[str, str]) -> dict[str, bool]:
+    """Files an option switches on or off, and whether they must exist."""
+    package = "src/PKG"
+    rules = {
+        ".github/workflows/ci.yml": answers.get("ci_provider") == "github",
+        ".gitlab-ci.yml": answers.get("ci_provider") == "gitlab",
+        "LICENSE": True,
+        "README.md": True,
+        ".pre-commit-config.yaml": True,
+        f"{package}/ops/config.py": True,
+        f"{package}/ops/logging.py": True,
+        f"{package}/ops/tracking.py": answers.get("tracking") == "clearml",
+        f"{package}/py.typed": True,
+    }
+    if template == "package":
+        rules[f"{package}/cli.py"] = answers["cli"] == "yes"
+        rules["tests/test_cli.py"] = answers["cli"] == "yes"
+    return rules
+
+
+@pytest.mark.parametrize("case", CASES, ids=[case_id(c) for c in CASES])
+def test_render_parses_and_has_the_options_files(case: tuple[str, dict[str, str]], out: Path) -> None:
+    """No Jinja left, every TOML/YAML/JSON parses, every .py compiles, option files exist or not."""
+    template, answers = case
+    project = render(template, out, **answers)
+    package_dir = next((project / "src").iterdir())
+    for path in project_files(project):
+        text = path.read_text(encoding="utf-8")
+        assert not LEFTOVER_JINJA.search(text), f"Jinja left in {path}"
+        if path.suffix == ".toml":
+            tomllib.loads(text)
+        elif path.suffix in {".yml", ".yaml"}:
+            list(yaml.safe_load_all(text))
+        elif path.suffix in {".json", ".ipynb"}:
+            json.loads(text)
+        elif path.suffix == ".py":
+            compile(text, str(path), "exec")
+        assert text.endswith("\n") or not text, f"{path} does not end with a newline"
+        assert not re.search(r"[ \t]+$", text, re.MULTILINE), f"trailing whitespace in {path}"
+    for relative, present in expected_presence(template, answers).items():
+        path = project / relative.replace("src/PKG", f"src/{package_dir.name}")
+        assert path.exists() == present, f"{relative}: expected present={present}"
+    assert not [p for p in project.rglob("*") if p.is_dir() and not any(p.iterdir())], "empty folders left"
+
+
+@pytest.mark.parametrize("case", CASES, ids=[case_id(c) for c in CASES])
+def test_render_is_lint_and_format_clean(case: tuple[str, dict[str, str]], out: Path) -> None:
+    """ruff check and ruff format --check pass with the project's own configuration."""
+    template, answers = case
+    project = render(template, out, **answers)
+    ruff = str(Path(sys.executable).parent / "ruff")
+    for command in ([ruff, "check", "--no-cache", "."], [ruff, "format", "--check", "--no-cache", "."]):
+        result = subprocess.run(command, cwd=project, capture_output=True, text=True, check=False)
+        assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.parametrize("template", READY)
+def test_longest_allowed_names_stay_format_clean(template: str, out: Path) -> None:
+    """A 40-character package name (the maximum) still gives code ruff format leaves alone."""
+    name = "a_" + "very_long_package_name_" * 2
+    name = name[:40]
+    project = render(template, out, project_name="Long", project_slug=name.replace("_", "-"), package_name=name)
+    ruff = str(Path(sys.executable).parent / "ruff")
+    result = subprocess.run([ruff, "format", "--check", "--no-cache", "."], cwd=project, capture_output=True, text=True, check=False)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+HOSTILE = {
+    "project_name": "Zoë's \"Q\\A\" {model}: #1 & <b>",
+    "description": "Quotes \" ' and \\ backslashes, : colons, # hashes, [brackets], {braces}, 🚀 ünïcödé",
+    "author_name": "O'Brien, \"Dr.\" \\ Ångström",
+}
+
+
+@pytest.mark.parametrize("template", READY)
+def test_hostile_free_text_survives_intact(template: str, out: Path) -> None:
+    """Quotes, backslashes, YAML/TOML specials and non-ASCII reach the metadata unchanged."""
+    project = render(template, out, **HOSTILE)
+    meta = tomllib.loads((project / "pyproject.toml").read_text())["project"]
+    assert meta["description"] == HOSTILE["description"]
+    assert meta["authors"][0]["name"] == HOSTILE["author_name"]
+    assert (project / "README.md").read_text().splitlines()[0] == f"# {HOSTILE['project_name']}"
+    assert project.name == "zoe-s-q-a-model-1-b"
+
+
+def test_menu_lists_the_three_templates_with_titles() -> None:
+    """The root cookiecutter.json is the nested-template menu of pipeline, api and package."""
+    assert list(MENU) == ["pipeline", "api", "package"]
+    for name, entry in MENU.items():
+        assert entry["title"] and entry["description"]
+        assert (TEMPLATES_DIR.parent / entry["path"]).resolve() == (TEMPLATES_DIR / name).resolve()
+
+
+@pytest.mark.parametrize("template", READY)
+def test_every_prompt_has_a_human_question(template: str) -> None:
+    """Each public key is asked with a question; derived values are private keys."""
+    context = template_context(template)
+    prompts = context["__prompts__"]
+    public = [k for k in context if not k.startswith("_")]
+    assert public[: len(COMMON_PROMPTS)] == COMMON_PROMPTS
+    assert set(public) == set(prompts)
+    for key, values in choices(template).items():
+        assert set(values) <= set(prompts[key]) - {"__prompt__"}, key
+
+
+def test_common_prompts_are_the_same_in_every_template() -> None:
+    """The prompts all templates share have the same defaults and questions everywhere."""
+    contexts = {t: template_context(t) for t in READY}
+    first = contexts[READY[0]]
+    for template, context in contexts.items():
+        for key in COMMON_PROMPTS:
+            if key == "project_name" or key == "description":
+                continue  # each template suggests its own name and description
+            assert context[key] == first[key], f"{template}: {key}"
+            assert context["__prompts__"][key] == first["__prompts__"][key], f"{template}: {key}"
+
+
+@pytest.mark.parametrize("template", READY)
+def test_every_dependency_is_a_reserved_package_name(template: str, out: Path) -> None:
+    """The pre-gen hook's list of names a package must not shadow covers every dependency."""
+    reserved = set(template_context(template)["_reserved_names"])
+    for answers in option_matrix(template):
+        project = render(template, out, overwrite=True, **answers)
+        meta = tomllib.loads((project / "pyproject.toml").read_text())["project"]
+        requirements = list(meta["dependencies"])
+        for extra in meta.get("optional-dependencies", {}).values():
+            requirements += extra
+        for requirement in requirements:
+            name = re.split(r"[\[<>=!~; ]", requirement, maxsplit=1)[0].lower().replace("-", "_")
+            top = name.split("_")[0] if name.startswith(("google_", "uvicorn")) else name
+            assert name in reserved or top in reserved, f"{template}: {name} not in _reserved_names"

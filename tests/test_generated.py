@@ -12,7 +12,7 @@ from tests.suite import render, run
 # Defaults, plus option combinations that change what the project's checks run over.
 PROJECTS = [
     ("package", {}),
-    ("package", {"cli": "no", "ci_provider": "gitlab", "license": "Apache-2.0", "publish_to": "artifact-registry"}),
+    ("package", {"cli": "no", "ci_provider": "gitlab", "license": "Apache-2.0", "publish_to": "artifact-registry", "tracking": "clearml"}),
 ]
 
 

@@ -49,3 +49,18 @@ def test_the_suites_own_workflow_matches_the_schema() -> None:
     workflows = sorted((REPO / ".github" / "workflows").glob("*.yml"))
     assert workflows
     validate(workflows, "vendor.github-workflows")
+
+
+@pytest.mark.parametrize("template", READY)
+def test_generated_dockerfiles_pass_hadolint(template: str, tmp_path: Path) -> None:
+    """hadolint finds nothing at warning level in any rendered Dockerfile."""
+    dockerfiles = []
+    for i, answers in enumerate(option_matrix(template)):
+        project = render(template, tmp_path / str(i), **answers)
+        dockerfiles += list(project.glob("Dockerfile"))
+    if template == "package":
+        assert dockerfiles, "cli=yes renders a Dockerfile"
+    hadolint = str(Path(sys.executable).parent / "hadolint")
+    for dockerfile in dockerfiles:
+        result = subprocess.run([hadolint, "--failure-threshold", "warning", str(dockerfile)], capture_output=True, text=True, check=False)
+        assert result.returncode == 0, f"{dockerfile}:\n{result.stdout}{result.stderr}"

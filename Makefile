@@ -8,7 +8,7 @@ export PATH := $(VENV_BIN):$(PATH)
 PYTEST := $(VENV_BIN)/python -m pytest
 DEMO_DIR := build/demo
 
-.PHONY: help install test test-fast test-slow demo lint clean
+.PHONY: help install test test-fast test-slow demo lint docs clean
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}'
@@ -41,3 +41,6 @@ lint: install ## Lint the suite's own code
 
 clean: ## Remove build outputs and the environments
 	rm -rf build .venv .tools .pytest_cache
+
+docs: install ## Build the documentation site into build/site (strict: broken links fail)
+	$(VENV_BIN)/mkdocs build --strict

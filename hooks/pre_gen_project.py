@@ -16,7 +16,7 @@ import unicodedata
 
 # JSON is a Python literal once these three names exist; jsonify escapes every value.
 true, false, null = True, False, None
-ANSWERS = {{ cookiecutter | jsonify }}
+ANSWERS = {{ cookiecutter | jsonify }}  # noqa: F821  # fmt: skip
 
 FREE_TEXT = ("project_name", "description", "author_name", "author_email")
 # PEP 508 distribution name, as packaging's canonical check.
@@ -40,11 +40,17 @@ def problems(answers: dict[str, object]) -> list[str]:
     found: list[str] = []
     for key in FREE_TEXT:
         value = text(answers.get(key, ""))
-        bad = sorted({f"U+{ord(c):04X}" for c in value if unicodedata.category(c) in BAD_CATEGORIES})
+        bad = sorted(
+            {f"U+{ord(c):04X}" for c in value if unicodedata.category(c) in BAD_CATEGORIES}
+        )
         if bad:
-            found.append(f"{key} {value!r} contains {', '.join(bad)}: use printable characters on one line")
+            found.append(
+                f"{key} {value!r} contains {', '.join(bad)}: use printable characters on one line"
+            )
     if not text(answers.get("project_name", "")).strip():
-        found.append(f"project_name {text(answers.get('project_name', ''))!r} is empty: give the project a name")
+        found.append(
+            f"project_name {text(answers.get('project_name', ''))!r} is empty: give the project a name"
+        )
 
     slug = text(answers.get("project_slug", ""))
     if slug == "-":  # cookiecutter.json's default when slugify finds nothing to keep
@@ -53,7 +59,9 @@ def problems(answers: dict[str, object]) -> list[str]:
             "to make a project_slug from: give project_slug explicitly"
         )
     elif len(slug) > MAX_NAME:
-        found.append(f"project_slug {slug!r} is longer than {MAX_NAME} characters: choose a shorter name")
+        found.append(
+            f"project_slug {slug!r} is longer than {MAX_NAME} characters: choose a shorter name"
+        )
     elif not DIST_NAME.match(slug):
         found.append(
             f"project_slug {slug!r} is not a valid distribution name: use ASCII letters, digits, "
@@ -63,15 +71,23 @@ def problems(answers: dict[str, object]) -> list[str]:
     package = text(answers.get("package_name", ""))
     reserved = ALWAYS_RESERVED | {str(n).lower() for n in answers.get("_reserved_names", [])}
     if not package.isidentifier() or not package.isascii():
-        found.append(f"package_name {package!r} is not a valid Python identifier: use ASCII letters, digits and '_', not starting with a digit")
+        found.append(
+            f"package_name {package!r} is not a valid Python identifier: use ASCII letters, digits and '_', not starting with a digit"
+        )
     elif keyword.iskeyword(package) or keyword.issoftkeyword(package):
         found.append(f"package_name {package!r} is a Python keyword: choose another name")
     elif package in sys.stdlib_module_names:
-        found.append(f"package_name {package!r} shadows the standard library module {package!r}: choose another name")
+        found.append(
+            f"package_name {package!r} shadows the standard library module {package!r}: choose another name"
+        )
     elif package.lower() in reserved:
-        found.append(f"package_name {package!r} shadows a dependency or folder of this template: choose another name")
+        found.append(
+            f"package_name {package!r} shadows a dependency or folder of this template: choose another name"
+        )
     elif len(package) > MAX_NAME:
-        found.append(f"package_name {package!r} is longer than {MAX_NAME} characters: choose a shorter name")
+        found.append(
+            f"package_name {package!r} is longer than {MAX_NAME} characters: choose a shorter name"
+        )
     elif package != package.lower():
         found.append(f"package_name {package!r} is not lowercase: PEP 8 module names are lowercase")
 

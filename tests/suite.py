@@ -47,7 +47,10 @@ def option_matrix(template: str) -> list[dict[str, str]]:
     """Answers covering every value of every option; interacting options in combination."""
     options = choices(template)
     together = [k for k in INTERACTING.get(template, ()) if k in options]
-    combos = [dict(zip(together, values, strict=True)) for values in itertools.product(*(options[k] for k in together))]
+    combos = [
+        dict(zip(together, values, strict=True))
+        for values in itertools.product(*(options[k] for k in together))
+    ]
     others = {k: v for k, v in options.items() if k not in together}
     size = max([len(combos), *(len(v) for v in others.values())])
     rows = [dict(combos[i % len(combos)]) for i in range(size)]
@@ -58,9 +61,7 @@ def option_matrix(template: str) -> list[dict[str, str]]:
     return rows
 
 
-def render(
-    template: str, output_dir: Path, overwrite: bool = False, **answers: str
-) -> Path:
+def render(template: str, output_dir: Path, overwrite: bool = False, **answers: str) -> Path:
     """Render `template` with `answers` (others default) into output_dir; return the project."""
     return Path(
         cookiecutter(
@@ -74,7 +75,9 @@ def render(
     )
 
 
-def render_cli(template: str, output_dir: Path, *args: str, **answers: str) -> subprocess.CompletedProcess[str]:
+def render_cli(
+    template: str, output_dir: Path, *args: str, **answers: str
+) -> subprocess.CompletedProcess[str]:
     """Render with the cookiecutter command line, as users and CI do."""
     command = [
         str(Path(sys.executable).parent / "cookiecutter"),
@@ -92,7 +95,11 @@ def render_cli(template: str, output_dir: Path, *args: str, **answers: str) -> s
 
 def clean_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
     """The environment a user's shell has: no virtualenv of ours, the suite's tools on PATH."""
-    env = {k: v for k, v in os.environ.items() if k not in {"VIRTUAL_ENV", "PYTHONPATH", "UV_PROJECT_ENVIRONMENT"}}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"VIRTUAL_ENV", "PYTHONPATH", "UV_PROJECT_ENVIRONMENT"}
+    }
     tools = str(Path(sys.executable).parent)  # uv, cookiecutter, cruft live beside this Python
     env["PATH"] = os.pathsep.join([tools, env.get("PATH", "")])
     env.setdefault("UV_LINK_MODE", "copy")
@@ -100,10 +107,18 @@ def clean_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
     return env
 
 
-def run(command: list[str], cwd: Path, timeout: float = 900, env: Mapping[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def run(
+    command: list[str], cwd: Path, timeout: float = 900, env: Mapping[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     """Run a command in a generated project; fail with its output when it fails."""
     result = subprocess.run(
-        command, cwd=cwd, capture_output=True, text=True, timeout=timeout, env=clean_env(env), check=False
+        command,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=clean_env(env),
+        check=False,
     )
     if result.returncode != 0:
         raise AssertionError(
@@ -115,7 +130,16 @@ def run(command: list[str], cwd: Path, timeout: float = 900, env: Mapping[str, s
 
 def project_files(project: Path) -> Iterator[Path]:
     """Every file of a rendered project, without tool outputs."""
-    skip = {".git", ".venv", ".tools", ".mypy_cache", ".ruff_cache", ".pytest_cache", "dist", "__pycache__"}
+    skip = {
+        ".git",
+        ".venv",
+        ".tools",
+        ".mypy_cache",
+        ".ruff_cache",
+        ".pytest_cache",
+        "dist",
+        "__pycache__",
+    }
     for path in sorted(project.rglob("*")):
         if path.is_file() and not skip & set(path.relative_to(project).parts):
             yield path

@@ -15,8 +15,14 @@ from tests.suite import render, render_cli
         ({"package_name": "logging"}, "package_name 'logging' shadows the standard library"),
         ({"package_name": "import"}, "package_name 'import' is a Python keyword"),
         ({"package_name": "9lives"}, "package_name '9lives' is not a valid Python identifier"),
-        ({"project_slug": "bad slug!"}, "project_slug 'bad slug!' is not a valid distribution name"),
-        ({"author_email": "not-an-email"}, "author_email 'not-an-email' does not look like an address"),
+        (
+            {"project_slug": "bad slug!"},
+            "project_slug 'bad slug!' is not a valid distribution name",
+        ),
+        (
+            {"author_email": "not-an-email"},
+            "author_email 'not-an-email' does not look like an address",
+        ),
         ({"project_name": "🚀🚀"}, "project_name '🚀🚀' has no ASCII letter or digit"),
     ],
     ids=["stdlib", "keyword", "identifier", "slug", "email", "emoji-only-name"],

@@ -12,13 +12,27 @@ from tests.suite import render, run
 # Defaults, plus option combinations that change what the project's checks run over.
 PROJECTS = [
     ("package", {}),
-    ("package", {"cli": "no", "ci_provider": "gitlab", "license": "Apache-2.0", "publish_to": "artifact-registry"}),
+    (
+        "package",
+        {
+            "cli": "no",
+            "ci_provider": "gitlab",
+            "license": "Apache-2.0",
+            "publish_to": "artifact-registry",
+        },
+    ),
 ]
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize(("template", "answers"), PROJECTS, ids=lambda v: v if isinstance(v, str) else "-".join(v.values()) or "defaults")
-def test_project_is_green_on_its_first_commit(template: str, answers: dict[str, str], tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("template", "answers"),
+    PROJECTS,
+    ids=lambda v: v if isinstance(v, str) else "-".join(v.values()) or "defaults",
+)
+def test_project_is_green_on_its_first_commit(
+    template: str, answers: dict[str, str], tmp_path: Path
+) -> None:
     """git init, make install, make check, make build and pre-commit all pass with no edits."""
     project = render(template, tmp_path, **answers)
     run(["git", "init", "-q", "-b", "main"], project)

@@ -27,7 +27,9 @@ def load_hook(name: str, context: dict[str, object]) -> types.ModuleType:
     source = (REPO / "hooks" / f"{name}.py").read_text()
     env = StrictEnvironment(context={"cookiecutter": context})
     module = types.ModuleType(name)
-    exec(compile(env.from_string(source).render(cookiecutter=context), name, "exec"), module.__dict__)  # noqa: S102
+    exec(
+        compile(env.from_string(source).render(cookiecutter=context), name, "exec"), module.__dict__
+    )
     return module
 
 
@@ -69,7 +71,9 @@ def test_good_answers_pass(pre_gen: types.ModuleType) -> None:
         ("project_name", "   ", "empty"),
     ],
 )
-def test_bad_answer_is_named_with_its_rule(pre_gen: types.ModuleType, key: str, value: str, rule: str) -> None:
+def test_bad_answer_is_named_with_its_rule(
+    pre_gen: types.ModuleType, key: str, value: str, rule: str
+) -> None:
     """Each broken rule gives one line that names the key, the value and the rule."""
     [problem] = pre_gen.problems({**GOOD, key: value})
     assert problem.startswith(f"{key} {value!r}")
@@ -81,7 +85,12 @@ def test_emoji_survive_jsonify_round_trip() -> None:
     context = {**GOOD, "description": "fast 🚀 model"}
     hook = load_hook("pre_gen_project", context)
     assert hook.text(hook.ANSWERS["description"]) == "fast 🚀 model"
-    assert hook.problems({k: hook.text(v) if isinstance(v, str) else v for k, v in hook.ANSWERS.items()}) == []
+    assert (
+        hook.problems(
+            {k: hook.text(v) if isinstance(v, str) else v for k, v in hook.ANSWERS.items()}
+        )
+        == []
+    )
 
 
 def test_hook_reads_a_context_without_private_keys() -> None:

@@ -12,13 +12,30 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.suite import MENU, TEMPLATES_DIR, choices, option_matrix, project_files, render, template_context
+from tests.suite import (
+    MENU,
+    TEMPLATES_DIR,
+    choices,
+    option_matrix,
+    project_files,
+    render,
+    template_context,
+)
 
 READY = [t for t in MENU if (TEMPLATES_DIR / t / "cookiecutter.json").exists()]
 CASES = [(t, answers) for t in READY for answers in option_matrix(t)]
 LEFTOVER_JINJA = re.compile(r"\{\{-?\s*cookiecutter|\{%-?\s|\s-?%\}|\{#-?\s")
-COMMON_PROMPTS = ["project_name", "project_slug", "package_name", "description", "author_name",
-                  "author_email", "python_version", "license", "ci_provider"]
+COMMON_PROMPTS = [
+    "project_name",
+    "project_slug",
+    "package_name",
+    "description",
+    "author_name",
+    "author_email",
+    "python_version",
+    "license",
+    "ci_provider",
+]
 
 
 def case_id(case: tuple[str, dict[str, str]]) -> str:
@@ -47,7 +64,9 @@ def expected_presence(template: str, answers: dict[str, str]) -> dict[str, bool]
 
 
 @pytest.mark.parametrize("case", CASES, ids=[case_id(c) for c in CASES])
-def test_render_parses_and_has_the_options_files(case: tuple[str, dict[str, str]], out: Path) -> None:
+def test_render_parses_and_has_the_options_files(
+    case: tuple[str, dict[str, str]], out: Path
+) -> None:
     """No Jinja left, every TOML/YAML/JSON parses, every .py compiles, option files exist or not."""
     template, answers = case
     project = render(template, out, **answers)
@@ -68,7 +87,9 @@ def test_render_parses_and_has_the_options_files(case: tuple[str, dict[str, str]
     for relative, present in expected_presence(template, answers).items():
         path = project / relative.replace("src/PKG", f"src/{package_dir.name}")
         assert path.exists() == present, f"{relative}: expected present={present}"
-    assert not [p for p in project.rglob("*") if p.is_dir() and not any(p.iterdir())], "empty folders left"
+    assert not [p for p in project.rglob("*") if p.is_dir() and not any(p.iterdir())], (
+        "empty folders left"
+    )
 
 
 @pytest.mark.parametrize("case", CASES, ids=[case_id(c) for c in CASES])
@@ -77,7 +98,10 @@ def test_render_is_lint_and_format_clean(case: tuple[str, dict[str, str]], out: 
     template, answers = case
     project = render(template, out, **answers)
     ruff = str(Path(sys.executable).parent / "ruff")
-    for command in ([ruff, "check", "--no-cache", "."], [ruff, "format", "--check", "--no-cache", "."]):
+    for command in (
+        [ruff, "check", "--no-cache", "."],
+        [ruff, "format", "--check", "--no-cache", "."],
+    ):
         result = subprocess.run(command, cwd=project, capture_output=True, text=True, check=False)
         assert result.returncode == 0, result.stdout + result.stderr
 
@@ -87,16 +111,24 @@ def test_longest_allowed_names_stay_format_clean(template: str, out: Path) -> No
     """A 40-character package name (the maximum) still gives code ruff format leaves alone."""
     name = "a_" + "very_long_package_name_" * 2
     name = name[:40]
-    project = render(template, out, project_name="Long", project_slug=name.replace("_", "-"), package_name=name)
+    project = render(
+        template, out, project_name="Long", project_slug=name.replace("_", "-"), package_name=name
+    )
     ruff = str(Path(sys.executable).parent / "ruff")
-    result = subprocess.run([ruff, "format", "--check", "--no-cache", "."], cwd=project, capture_output=True, text=True, check=False)
+    result = subprocess.run(
+        [ruff, "format", "--check", "--no-cache", "."],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
 
 
 HOSTILE = {
-    "project_name": "Zoë's \"Q\\A\" {model}: #1 & <b>",
+    "project_name": 'Zoë\'s "Q\\A" {model}: #1 & <b>',
     "description": "Quotes \" ' and \\ backslashes, : colons, # hashes, [brackets], {braces}, 🚀 ünïcödé",
-    "author_name": "O'Brien, \"Dr.\" \\ Ångström",
+    "author_name": 'O\'Brien, "Dr." \\ Ångström',
 }
 
 
@@ -115,7 +147,8 @@ def test_menu_lists_the_three_templates_with_titles() -> None:
     """The root cookiecutter.json is the nested-template menu of pipeline, api and package."""
     assert list(MENU) == ["pipeline", "api", "package"]
     for name, entry in MENU.items():
-        assert entry["title"] and entry["description"]
+        assert entry["title"]
+        assert entry["description"]
         assert (TEMPLATES_DIR.parent / entry["path"]).resolve() == (TEMPLATES_DIR / name).resolve()
 
 

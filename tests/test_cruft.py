@@ -84,6 +84,13 @@ def test_cruft_update_brings_template_changes_and_keeps_the_users_edits(
     """A change to a shared partial and to a template file reaches a project made with
     `cruft create`, merged with the user's own edits: no .rej files, nothing else touched."""
     repo = template_repo(tmp_path / "templates-repo")
+    links = run(
+        ["git", "ls-files", "-s", f"templates/{template}/templates", f"templates/{template}/hooks"],
+        repo,
+    )
+    assert [line.split()[0] for line in links.stdout.splitlines()] == ["120000", "120000"], (
+        "not symlinks"
+    )
     created = cruft(
         "create",
         repo,

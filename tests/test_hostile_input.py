@@ -259,3 +259,10 @@ def test_the_template_repository_can_be_checked_out_on_windows() -> None:
     not clone the templates there: conditions in file names use single quotes."""
     paths = [*TEMPLATES_DIR.rglob("*"), *(TEMPLATES_DIR.parent / "hooks").rglob("*")]
     assert [str(p) for p in paths if windows_unsafe_name(p.name)] == []
+
+
+def test_the_fixed_part_of_every_conditional_file_name_is_windows_safe() -> None:
+    """'{% if ... %}con.py{% endif %}' would render a name Windows cannot create."""
+    fixed = [re.sub(r"\{%.*?%\}", "", p.name) for p in TEMPLATES_DIR.rglob("*") if "{%" in p.name]
+    assert fixed, "no conditional file names found"
+    assert [name for name in fixed if name and windows_unsafe_name(name)] == []

@@ -4,7 +4,7 @@ Cookiecutter renders this file with Jinja and runs it with its own Python, in th
 (still empty) project directory; a non-zero exit makes it delete that directory.
 It is self-contained and stdlib-only because hooks cannot import siblings. cruft
 re-runs it in a temporary render on update, so it only reads its context (with
-defaults: cruft does not set `_repo_dir` or `_output_dir`) and touches nothing.
+defaults: cruft sets no `_repo_dir`, `_output_dir` or `_cookiecutter`) and touches nothing.
 """
 
 from __future__ import annotations
@@ -17,8 +17,18 @@ import unicodedata
 # JSON is a Python literal once these three names exist; jsonify escapes every value.
 true, false, null = True, False, None
 ANSWERS = {{ cookiecutter | jsonify }}  # noqa: F821  # fmt: skip
+# The answers as typed on the command line, before cookiecutter rendered them as Jinja
+# (absent under cruft). Free-text defaults are plain text, so only a user's Jinja differs.
+GIVEN = {{ _cookiecutter | default({}) | jsonify }}  # noqa: F821  # fmt: skip
 
 FREE_TEXT = ("project_name", "description", "author_name", "author_email")
+REQUIRED = {"project_name": "give the project a name", "author_name": "name the author or team"}
+# Jinja's openers, spelled so that rendering this file leaves them alone.
+JINJA = tuple("{" + c for c in "#%{")
+# Device names Windows reserves, with any extension: no file or folder may be called so.
+WINDOWS_RESERVED = {"con", "prn", "aux", "nul"} | {
+    f"{d}{i}" for d in ("com", "lpt") for i in range(10)
+}
 # PEP 508 distribution name, as packaging's canonical check.
 DIST_NAME = re.compile(r"^([A-Z0-9]|[A-Z0-9][A-Z0-9._-]*[A-Z0-9])$", re.IGNORECASE)
 EMAIL = re.compile(r"^[^@\s\"<>,;]+@[^@\s\"<>,;]+\.[^@\s\"<>,;.]+$")
@@ -32,14 +42,15 @@ ALWAYS_RESERVED = {"src", "tests", "test", "docs", "ops", "build", "dist", "setu
 
 def text(value: object) -> str:
     """Undo jsonify's surrogate pairs so astral characters (emoji) are whole again."""
-    return str(value).encode("utf-16", "surrogatepass").decode("utf-16")
+    return str(value).encode("utf-16", "surrogatepass").decode("utf-16", "surrogatepass")
 
 
-def problems(answers: dict[str, object]) -> list[str]:
+def problems(answers: dict[str, object], given: dict[str, object] | None = None) -> list[str]:
     """Every rule an answer breaks, as one line naming the value and the rule."""
     found: list[str] = []
     for key in FREE_TEXT:
         value = text(answers.get(key, ""))
+        typed = text((given or {}).get(key, value))
         bad = sorted(
             {f"U+{ord(c):04X}" for c in value if unicodedata.category(c) in BAD_CATEGORIES}
         )
@@ -47,10 +58,15 @@ def problems(answers: dict[str, object]) -> list[str]:
             found.append(
                 f"{key} {value!r} contains {', '.join(bad)}: use printable characters on one line"
             )
-    if not text(answers.get("project_name", "")).strip():
-        found.append(
-            f"project_name {text(answers.get('project_name', ''))!r} is empty: give the project a name"
-        )
+        elif typed != value and any(mark in typed for mark in JINJA):
+            found.append(
+                f"{key} {typed!r} is Jinja, which cookiecutter evaluated to {value!r}: "
+                "write it without Jinja's brace pairs"
+            )
+        elif key in REQUIRED and not value.strip():
+            found.append(f"{key} {value!r} is empty: {REQUIRED[key]}")
+        elif value != value.strip():
+            found.append(f"{key} {value!r} starts or ends with whitespace: remove it")
 
     slug = text(answers.get("project_slug", ""))
     if slug == "-":  # cookiecutter.json's default when slugify finds nothing to keep
@@ -67,12 +83,20 @@ def problems(answers: dict[str, object]) -> list[str]:
             f"project_slug {slug!r} is not a valid distribution name: use ASCII letters, digits, "
             "'-', '_' or '.', starting and ending with a letter or digit"
         )
+    elif slug.split(".")[0].lower() in WINDOWS_RESERVED:
+        found.append(
+            f"project_slug {slug!r} is a device name Windows reserves: choose another name"
+        )
 
     package = text(answers.get("package_name", ""))
     reserved = ALWAYS_RESERVED | {str(n).lower() for n in answers.get("_reserved_names", [])}
     if not package.isidentifier() or not package.isascii():
         found.append(
             f"package_name {package!r} is not a valid Python identifier: use ASCII letters, digits and '_', not starting with a digit"
+        )
+    elif package.lower() in WINDOWS_RESERVED:
+        found.append(
+            f"package_name {package!r} is a device name Windows reserves: choose another name"
         )
     elif keyword.iskeyword(package) or keyword.issoftkeyword(package):
         found.append(f"package_name {package!r} is a Python keyword: choose another name")
@@ -98,7 +122,8 @@ def problems(answers: dict[str, object]) -> list[str]:
 
 
 if __name__ == "__main__":
-    errors = problems(ANSWERS)
+    sys.stderr.reconfigure(errors="backslashreplace")  # a Windows pipe may not take every letter
+    errors = problems(ANSWERS, GIVEN)
     for line in errors:
         print(f"ERROR: {line}", file=sys.stderr)
     sys.exit(1 if errors else 0)

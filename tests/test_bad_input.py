@@ -5,8 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from cookiecutter.exceptions import FailedHookException, OutputDirExistsException
 
-from tests.suite import render, render_cli
+from tests.suite import MENU, TEMPLATES_DIR, render, render_cli
+
+READY = [t for t in MENU if (TEMPLATES_DIR / t / "cookiecutter.json").exists()]
 
 
 @pytest.mark.parametrize(
@@ -24,8 +27,10 @@ from tests.suite import render, render_cli
             "author_email 'not-an-email' does not look like an address",
         ),
         ({"project_name": "🚀🚀"}, "project_name '🚀🚀' has no ASCII letter or digit"),
+        ({"description": "{{ 6 * 7 }}"}, "description '{{ 6 * 7 }}' is Jinja"),
+        ({"project_name": "Con"}, "project_slug 'con' is a device name Windows reserves"),
     ],
-    ids=["stdlib", "keyword", "identifier", "slug", "email", "emoji-only-name"],
+    ids=["stdlib", "keyword", "identifier", "slug", "email", "emoji-only-name", "jinja", "device"],
 )
 def test_bad_name_exits_non_zero_with_one_clear_line_and_no_directory(
     answers: dict[str, str], message: str, out: Path
@@ -66,3 +71,54 @@ def test_overwrite_keeps_the_users_own_files(out: Path) -> None:
     render("package", out, overwrite=True)
     assert (project / "notes.md").read_text() == "mine"
     assert (project / "src" / "my_library" / "model.py").read_text() == "X = 1\n"
+
+
+def snapshot(root: Path) -> dict[str, bytes]:
+    """Every file below root and its bytes."""
+    return {
+        str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()
+    }
+
+
+def user_project(template: str, out: Path, **answers: str) -> Path:
+    """A rendered project the user has since worked in: a file and a folder of their own."""
+    project = render(template, out, **answers)
+    (project / "notes.md").write_text("mine")
+    (project / "data").mkdir()
+    (project / "data" / "train.csv").write_text("x,y\n1,2\n")
+    return project
+
+
+@pytest.mark.parametrize("template", READY)
+def test_render_over_an_existing_project_changes_nothing_without_overwrite(
+    template: str, out: Path
+) -> None:
+    """Without overwrite the render stops with 'already exists' and touches no file."""
+    project = user_project(template, out)
+    before = snapshot(project)
+    with pytest.raises(OutputDirExistsException, match="already exists"):
+        render(template, out, description="Something else.")
+    assert snapshot(project) == before
+
+
+@pytest.mark.parametrize("template", READY)
+def test_overwrite_with_an_option_switched_off_deletes_nothing(template: str, out: Path) -> None:
+    """Re-rendering with ci_provider=none (which generates no workflow) keeps the user's
+    files, and the old workflow too: an overwrite never deletes, cruft update does that."""
+    project = user_project(template, out, ci_provider="github")
+    render(template, out, overwrite=True, ci_provider="none")
+    assert (project / "notes.md").read_text() == "mine"
+    assert (project / "data" / "train.csv").read_text() == "x,y\n1,2\n"
+    assert (project / ".github" / "workflows" / "ci.yml").exists()
+    assert "No CI file was generated" in (project / "README.md").read_text()
+
+
+@pytest.mark.parametrize("template", READY)
+def test_refused_overwrite_leaves_the_existing_project_whole(template: str, out: Path) -> None:
+    """When the pre-gen hook refuses an overwrite, cookiecutter must not remove the folder
+    it did not create: every file, the user's and the template's, is still there."""
+    project = user_project(template, out)
+    before = snapshot(project)
+    with pytest.raises(FailedHookException):
+        render(template, out, overwrite=True, author_email="not-an-email")
+    assert snapshot(project) == before

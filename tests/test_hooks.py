@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import ast
 import json
+import sys
 import types
 from pathlib import Path
 
@@ -22,14 +24,16 @@ GOOD = {
 }
 
 
-def load_hook(name: str, context: dict[str, object]) -> types.ModuleType:
-    """Render a hook with cookiecutter's own Jinja environment and import the result."""
-    source = (REPO / "hooks" / f"{name}.py").read_text()
+def hook_source(name: str, context: dict[str, object]) -> str:
+    """The hook's Python source as cookiecutter's own Jinja environment renders it."""
     env = StrictEnvironment(context={"cookiecutter": context})
+    return env.from_string((REPO / "hooks" / f"{name}.py").read_text()).render(cookiecutter=context)
+
+
+def load_hook(name: str, context: dict[str, object]) -> types.ModuleType:
+    """Render a hook and import the result."""
     module = types.ModuleType(name)
-    exec(
-        compile(env.from_string(source).render(cookiecutter=context), name, "exec"), module.__dict__
-    )
+    exec(compile(hook_source(name, context), name, "exec"), module.__dict__)
     return module
 
 
@@ -69,6 +73,15 @@ def test_good_answers_pass(pre_gen: types.ModuleType) -> None:
         ("description", "two\nlines", "U+000A"),
         ("author_name", "bell\x07", "U+0007"),
         ("project_name", "   ", "empty"),
+        ("author_name", "", "empty"),
+        ("description", "Predicts churn. ", "whitespace"),
+        ("author_name", "\u00a0DS Team", "whitespace"),
+        ("description", "lone \udcff surrogate", "U+DCFF"),
+        ("project_slug", "con", "Windows reserves"),
+        ("project_slug", "aux.models", "Windows reserves"),
+        ("project_slug", "LPT1", "Windows reserves"),
+        ("package_name", "nul", "Windows reserves"),
+        ("package_name", "com7", "Windows reserves"),
     ],
 )
 def test_bad_answer_is_named_with_its_rule(
@@ -110,3 +123,44 @@ def test_post_gen_removes_only_empty_folders(tmp_path: Path) -> None:
     assert not (tmp_path / ".github").exists()
     assert (tmp_path / "keep" / "notes.txt").read_text() == "mine"
     assert len(removed) == 2
+
+
+def test_jinja_that_cookiecutter_evaluated_is_rejected(pre_gen: types.ModuleType) -> None:
+    """An answer typed as Jinja ('{{ 7 * 6 }}') would silently become '42': it is refused."""
+    typed = {**GOOD, "description": "Answers {{ 7 * 6 }}"}
+    [problem] = pre_gen.problems({**GOOD, "description": "Answers 42"}, typed)
+    assert problem.startswith("description 'Answers {{ 7 * 6 }}' is Jinja")
+    assert "'Answers 42'" in problem
+
+
+def test_plain_braces_and_unchanged_answers_pass(pre_gen: types.ModuleType) -> None:
+    """Closing braces alone, and answers cookiecutter left unchanged, are not Jinja."""
+    answers = {**GOOD, "description": "dict {'a': 1} }} %} #}"}
+    assert pre_gen.problems(answers, answers) == []
+
+
+def test_typed_answers_are_absent_under_cruft() -> None:
+    """cruft renders without `_cookiecutter`: the hook reads no typed answers, and passes."""
+    hook = load_hook("pre_gen_project", GOOD)
+    assert hook.GIVEN == {}
+
+
+FORBIDDEN = {"subprocess", "socket", "ssl", "urllib", "http", "ftplib", "smtplib", "shutil"}
+
+
+@pytest.mark.parametrize("name", ["pre_gen_project", "post_gen_project"])
+def test_hooks_import_only_the_stdlib_and_run_no_commands(name: str) -> None:
+    """cruft re-runs the hooks on every update: they start no process, open no connection
+    and remove nothing but empty folders, so they cannot harm the user's project."""
+    tree = ast.parse(hook_source(name, GOOD))
+    imported = {
+        a.name.split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names
+    }
+    imported |= {
+        n.module.split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module
+    }
+    assert imported <= set(sys.stdlib_module_names) | {"__future__"}
+    assert not imported & FORBIDDEN
+    calls = {ast.unparse(n.func) for n in ast.walk(tree) if isinstance(n, ast.Call)}
+    risky = ("os.system", "os.popen", "os.exec", "os.spawn", "os.remove", "os.unlink", "rmtree")
+    assert not [c for c in calls if c.startswith(risky) or c.endswith((".unlink", ".rename"))]

@@ -8,7 +8,7 @@ export PATH := $(VENV_BIN):$(PATH)
 PYTEST := $(VENV_BIN)/python -m pytest
 DEMO_DIR := build/demo
 
-.PHONY: help install test test-fast test-slow demo lint docs clean
+.PHONY: help install test test-fast test-slow demo lint docs bench clean
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}'
@@ -44,3 +44,6 @@ clean: ## Remove build outputs and the environments
 
 docs: install ## Build the documentation site into build/site (strict: broken links fail)
 	$(VENV_BIN)/mkdocs build --strict
+
+bench: install ## Benchmarks: table on stdout, figures in build/bench/results.json (QUICK=1 for fewer runs)
+	$(VENV_BIN)/python -m bench.run $(if $(QUICK),--quick) $(if $(ONLY),--only $(ONLY))

@@ -1,0 +1,76 @@
+"""Render and render-to-green benchmarks."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+from bench.measure import Figure, interleaved, time_command, timed
+from tests.suite import REPO, TEMPLATES_DIR, clean_env, render
+
+COOKIECUTTER = str(Path(sys.executable).parent / "cookiecutter")
+
+
+def minimal_template(root: Path) -> Path:
+    """A one-file cookiecutter template: cookiecutter's own floor."""
+    template = root / "minimal"
+    (template / "{{cookiecutter.name}}").mkdir(parents=True)
+    (template / "cookiecutter.json").write_text(json.dumps({"name": "minimal"}))
+    (template / "{{cookiecutter.name}}" / "README.md").write_text("# {{ cookiecutter.name }}\n")
+    return template
+
+
+def render_figures(templates: list[str], runs: int) -> list[Figure]:
+    """Whole-process `cookiecutter --no-input --directory templates/<name>` against the floor."""
+    figures = []
+    env = clean_env()
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        floor = minimal_template(root)
+
+        def once(args: list[str]) -> float:
+            out = root / "out"
+            shutil.rmtree(out, ignore_errors=True)
+            return time_command(
+                [COOKIECUTTER, "--no-input", "--output-dir", str(out), *args], root, env
+            )
+
+        for template in templates:
+            samples, base = interleaved(
+                lambda t=template: once([str(REPO), "--directory", f"templates/{t}"]),
+                lambda: once([str(floor)]),
+                runs,
+            )
+            figures.append(
+                Figure(
+                    f"render {template}", "s", samples, base, note="baseline: a one-file template"
+                )
+            )
+    return figures
+
+
+def render_to_green_figures(templates: list[str], runs: int) -> list[Figure]:
+    """render -> make install -> make check, with uv's cache warm (first run warms it)."""
+    figures = []
+    env = clean_env()
+    for template in templates:
+        samples = []
+        for i in range(runs + 1):
+            with tempfile.TemporaryDirectory() as tmp:
+                out = Path(tmp)
+                holder: list[Path] = []
+                rendering = timed(lambda o=out: holder.append(render(template, o)))
+                install = time_command(["make", "install"], holder[0], env)
+                check = time_command(["make", "check"], holder[0], env)
+                if i > 0:  # run 0 only warms the cache
+                    samples.append(rendering + install + check)
+        figures.append(Figure(f"render to green {template}", "s", samples, note="warm uv cache"))
+    return figures
+
+
+def finished_templates() -> list[str]:
+    menu = json.loads((REPO / "cookiecutter.json").read_text())["templates"]
+    return [t for t in menu if (TEMPLATES_DIR / t / "cookiecutter.json").exists()]

@@ -1,0 +1,88 @@
+"""`make bench`: run the benchmarks, print a table, write the figures as JSON.
+
+python -m bench.run [--quick] [--only render,serving,...] [--out build/bench/results.json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from bench.measure import Figure
+from bench.render import finished_templates, render_figures, render_to_green_figures
+
+Group = Callable[[argparse.Namespace], list[Figure]]
+
+
+def groups() -> dict[str, Group]:
+    """Every benchmark group, in the order the table shows them."""
+    templates = finished_templates()
+    found: dict[str, Group] = {
+        "render": lambda a: render_figures(templates, 3 if a.quick else 7),
+        "green": lambda a: render_to_green_figures(templates, 1),
+    }
+    return found
+
+
+def machine() -> dict[str, object]:
+    return {
+        "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "cpus": os.cpu_count(),
+        "load_average": os.getloadavg(),
+    }
+
+
+def table(figures: list[Figure]) -> str:
+    rows = [("benchmark", "median", "min", "max", "baseline", "ratio", "target")]
+    for f in figures:
+        d = f.as_dict()
+        base = f"{d['baseline_median']:.3f}" if d["baseline_median"] is not None else "-"
+        ratio = f"{d['ratio']:.2f}" if d["ratio"] is not None else "-"
+        target = f"{f.target} ({'met' if f.met else 'MISSED'})" if f.target else "-"
+        rows.append(
+            (
+                f.name,
+                f"{f.median:.3f} {f.unit}",
+                f"{min(f.samples):.3f}",
+                f"{max(f.samples):.3f}",
+                base,
+                ratio,
+                target,
+            )
+        )
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    return "\n".join("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) for r in rows)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--quick", action="store_true", help="fewer repetitions")
+    parser.add_argument("--only", default="", help="comma-separated groups: " + ", ".join(groups()))
+    parser.add_argument("--out", type=Path, default=Path("build/bench/results.json"))
+    args = parser.parse_args(argv)
+    chosen = [g for g in args.only.split(",") if g] or list(groups())
+    figures: list[Figure] = []
+    for name in chosen:
+        print(f"== {name}", file=sys.stderr, flush=True)
+        figures += groups()[name](args)
+    print(table(figures))
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(
+        json.dumps({"machine": machine(), "figures": [f.as_dict() for f in figures]}, indent=2)
+    )
+    print(f"\nfigures written to {args.out}")
+    return 0  # a missed target is reported in the table, not as a failure of the run
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -62,5 +62,10 @@ def test_generated_dockerfiles_pass_hadolint(template: str, tmp_path: Path) -> N
         assert dockerfiles, "cli=yes renders a Dockerfile"
     hadolint = str(Path(sys.executable).parent / "hadolint")
     for dockerfile in dockerfiles:
-        result = subprocess.run([hadolint, "--failure-threshold", "warning", str(dockerfile)], capture_output=True, text=True, check=False)
+        result = subprocess.run(
+            [hadolint, "--failure-threshold", "warning", str(dockerfile)],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
         assert result.returncode == 0, f"{dockerfile}:\n{result.stdout}{result.stderr}"

@@ -18,7 +18,9 @@ ENGINE = container_engine()
 pytestmark = [
     pytest.mark.slow,
     pytest.mark.container,
-    pytest.mark.skipif(ENGINE is None, reason="no container engine: neither a docker daemon nor podman answers"),
+    pytest.mark.skipif(
+        ENGINE is None, reason="no container engine: neither a docker daemon nor podman answers"
+    ),
 ]
 
 
@@ -30,7 +32,9 @@ def build(project: Path, tag: str) -> str:
 
 def engine(*args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
     assert ENGINE is not None
-    return subprocess.run([ENGINE, *args], capture_output=True, text=True, timeout=timeout, check=False)
+    return subprocess.run(
+        [ENGINE, *args], capture_output=True, text=True, timeout=timeout, check=False
+    )
 
 
 def test_package_cli_image_runs_as_non_root(tmp_path: Path) -> None:

@@ -15,7 +15,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 from bench.measure import Figure
+from bench.pipeline import pipeline_figures
 from bench.render import finished_templates, render_figures, render_to_green_figures
+from bench.suite import suite_figures
 
 Group = Callable[[argparse.Namespace], list[Figure]]
 
@@ -27,6 +29,9 @@ def groups() -> dict[str, Group]:
         "render": lambda a: render_figures(templates, 3 if a.quick else 7),
         "green": lambda a: render_to_green_figures(templates, 1),
     }
+    if "pipeline" in templates:
+        found["pipeline"] = lambda a: pipeline_figures(2 if a.quick else 3)
+    found["suite"] = lambda a: suite_figures(include_full=a.full_suite)
     return found
 
 
@@ -67,6 +72,9 @@ def main(argv: list[str] | None = None) -> int:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--quick", action="store_true", help="fewer repetitions")
+    parser.add_argument(
+        "--full-suite", action="store_true", help="also time `make test` (tens of minutes)"
+    )
     parser.add_argument("--only", default="", help="comma-separated groups: " + ", ".join(groups()))
     parser.add_argument("--out", type=Path, default=Path("build/bench/results.json"))
     args = parser.parse_args(argv)

@@ -19,7 +19,8 @@ def package_job(project: Path) -> None:
     for target in ("install", "check", "build"):
         print(f"  make {target}", flush=True)
         run(["make", target], project)
-    print(f"  built: {', '.join(sorted(p.name for p in (project / 'dist').glob('*.*')))}")
+    built = sorted(p.name for p in (project / "dist").iterdir() if p.suffix in {".whl", ".gz"})
+    print(f"  built: {', '.join(built)}")
 
 
 JOBS: dict[str, Callable[[Path], None]] = {"package": package_job}

@@ -6,12 +6,22 @@ the package index for the first `make install`.
 
 from __future__ import annotations
 
+import json
 import shutil
 import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from tests.suite import MENU, TEMPLATES_DIR, render, run
+from tests.suite import (
+    MENU,
+    TEMPLATES_DIR,
+    Background,
+    free_port,
+    http,
+    render,
+    run,
+    wait_for_http,
+)
 
 
 def package_job(project: Path) -> None:
@@ -22,7 +32,31 @@ def package_job(project: Path) -> None:
     print(f"  built: {', '.join(sorted(p.name for p in (project / 'dist').glob('*.*')))}")
 
 
-JOBS: dict[str, Callable[[Path], None]] = {"package": package_job}
+def api_job(project: Path) -> None:
+    """A service's main job: serve the sample model on 127.0.0.1 and answer a prediction."""
+    for target in ("install", "sample-model"):
+        print(f"  make {target}", flush=True)
+        run(["make", target], project)
+    port = free_port()
+    print(f"  make serve PORT={port}", flush=True)
+    server = Background(["make", "serve", f"PORT={port}"], project, project.parent / "api.log")
+    try:
+        if not wait_for_http(f"http://127.0.0.1:{port}/ready", 120, server.alive):
+            raise RuntimeError(f"the service did not get ready:\n{server.output()[-3000:]}")
+        metadata = json.loads((project / "models/sample/metadata.json").read_text())
+        record = dict.fromkeys(metadata["features"], 1.0)
+        body = json.dumps({"records": [record]}).encode()
+        headers = {"content-type": "application/json"}
+        status, _, answer = http("POST", f"http://127.0.0.1:{port}/predict", body, headers)
+        print(f"  POST /predict {json.dumps(record)}\n  -> {status} {answer.decode()}")
+        if status != 200:
+            raise RuntimeError(f"/predict answered {status}")
+    finally:
+        server.stop()
+        print("  server stopped", flush=True)
+
+
+JOBS: dict[str, Callable[[Path], None]] = {"package": package_job, "api": api_job}
 
 
 def main(out: Path) -> int:

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from bench.measure import Figure
 from bench.render import finished_templates, render_figures, render_to_green_figures
+from bench.serving import coldstart_figures, serving_figures
 
 Group = Callable[[argparse.Namespace], list[Figure]]
 
@@ -27,6 +28,9 @@ def groups() -> dict[str, Group]:
         "render": lambda a: render_figures(templates, 3 if a.quick else 7),
         "green": lambda a: render_to_green_figures(templates, 1),
     }
+    if "api" in templates:
+        found["serving"] = lambda a: serving_figures(a.quick)
+        found["coldstart"] = lambda a: coldstart_figures(a.quick)
     return found
 
 

@@ -33,15 +33,20 @@ from tests.suite import REPO, clean_env, free_port, render
 
 TARGET_RATIO = 0.85
 CONNECTIONS = 16
-WORK = REPO / "build" / "bench"
+# Outside this repository: `make install` installs the project's git hook into the git
+# repository it finds, which must be the project's own.
+WORK = Path(tempfile.gettempdir()) / "mlops-templates-bench"
 
 
 @cache
 def project() -> Path:
-    """The api template rendered with its defaults, installed, with the sample model."""
-    WORK.mkdir(parents=True, exist_ok=True)
-    out = Path(tempfile.mkdtemp(prefix="api-", dir=WORK))
+    """The api template rendered with its defaults into WORK/api (replacing the last run's),
+    in a git repository of its own, installed, with the sample model."""
+    out = WORK / "api"
+    shutil.rmtree(out, ignore_errors=True)
+    out.mkdir(parents=True)
     path = render("api", out)
+    subprocess.run(["git", "init", "-q"], cwd=path, check=True)
     for target in ("install", "sample-model"):
         done = subprocess.run(
             ["make", target], cwd=path, env=clean_env(), capture_output=True, text=True, check=False

@@ -73,6 +73,8 @@ def main(out: Path) -> int:
         shutil.rmtree(target, ignore_errors=True)  # build/demo is the demo's own folder
         project.rename(target)
         shutil.rmtree(staging)
+        # A repository of its own: `make install` puts its git hook in the one it finds.
+        run(["git", "init", "-q", "-b", "main"], target)
         JOBS[template](target)
         print(f"== {template}: ok ({target})", flush=True)
     return 0

@@ -43,12 +43,13 @@ def api_job(project: Path) -> None:
     try:
         if not wait_for_http(f"http://127.0.0.1:{port}/ready", 120, server.alive):
             raise RuntimeError(f"the service did not get ready:\n{server.output()[-3000:]}")
-        metadata = json.loads((project / "models/sample/metadata.json").read_text())
-        record = dict.fromkeys(metadata["features"], 1.0)
-        body = json.dumps({"records": [record]}).encode()
+        # The request the service documents: its OpenAPI example, in the model's features.
+        schema = json.loads(http("GET", f"http://127.0.0.1:{port}/openapi.json")[2])
+        example = schema["components"]["schemas"]["PredictRequest"]["examples"][0]
+        body = json.dumps(example).encode()
         headers = {"content-type": "application/json"}
         status, _, answer = http("POST", f"http://127.0.0.1:{port}/predict", body, headers)
-        print(f"  POST /predict {json.dumps(record)}\n  -> {status} {answer.decode()}")
+        print(f"  POST /predict {body.decode()}\n  -> {status} {answer.decode()}")
         if status != 200:
             raise RuntimeError(f"/predict answered {status}")
     finally:

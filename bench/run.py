@@ -17,6 +17,7 @@ from pathlib import Path
 from bench.measure import Figure
 from bench.pipeline import pipeline_figures
 from bench.render import finished_templates, render_figures, render_to_green_figures
+from bench.serving import coldstart_figures, serving_figures
 from bench.suite import suite_figures
 
 Group = Callable[[argparse.Namespace], list[Figure]]
@@ -29,6 +30,9 @@ def groups() -> dict[str, Group]:
         "render": lambda a: render_figures(templates, 3 if a.quick else 7),
         "green": lambda a: render_to_green_figures(templates, 1),
     }
+    if "api" in templates:
+        found["serving"] = lambda a: serving_figures(a.quick)
+        found["coldstart"] = lambda a: coldstart_figures(a.quick)
     if "pipeline" in templates:
         found["pipeline"] = lambda a: pipeline_figures(2 if a.quick else 3)
     found["suite"] = lambda a: suite_figures(include_full=a.full_suite)

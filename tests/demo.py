@@ -6,12 +6,22 @@ the package index for the first `make install`.
 
 from __future__ import annotations
 
+import json
 import shutil
 import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from tests.suite import MENU, TEMPLATES_DIR, render, run
+from tests.suite import (
+    MENU,
+    TEMPLATES_DIR,
+    Background,
+    free_port,
+    http,
+    render,
+    run,
+    wait_for_http,
+)
 
 
 def package_job(project: Path) -> None:
@@ -23,7 +33,32 @@ def package_job(project: Path) -> None:
     print(f"  built: {', '.join(built)}")
 
 
-JOBS: dict[str, Callable[[Path], None]] = {"package": package_job}
+def api_job(project: Path) -> None:
+    """A service's main job: serve the sample model on 127.0.0.1 and answer a prediction."""
+    for target in ("install", "sample-model"):
+        print(f"  make {target}", flush=True)
+        run(["make", target], project)
+    port = free_port()
+    print(f"  make serve PORT={port}", flush=True)
+    server = Background(["make", "serve", f"PORT={port}"], project, project.parent / "api.log")
+    try:
+        if not wait_for_http(f"http://127.0.0.1:{port}/ready", 120, server.alive):
+            raise RuntimeError(f"the service did not get ready:\n{server.output()[-3000:]}")
+        # The request the service documents: its OpenAPI example, in the model's features.
+        schema = json.loads(http("GET", f"http://127.0.0.1:{port}/openapi.json")[2])
+        example = schema["components"]["schemas"]["PredictRequest"]["examples"][0]
+        body = json.dumps(example).encode()
+        headers = {"content-type": "application/json"}
+        status, _, answer = http("POST", f"http://127.0.0.1:{port}/predict", body, headers)
+        print(f"  POST /predict {body.decode()}\n  -> {status} {answer.decode()}")
+        if status != 200:
+            raise RuntimeError(f"/predict answered {status}")
+    finally:
+        server.stop()
+        print("  server stopped", flush=True)
+
+
+JOBS: dict[str, Callable[[Path], None]] = {"package": package_job, "api": api_job}
 
 
 def main(out: Path) -> int:
@@ -40,6 +75,8 @@ def main(out: Path) -> int:
         shutil.rmtree(target, ignore_errors=True)  # build/demo is the demo's own folder
         project.rename(target)
         shutil.rmtree(staging)
+        # A repository of its own: `make install` puts its git hook in the one it finds.
+        run(["git", "init", "-q", "-b", "main"], target)
         JOBS[template](target)
         print(f"== {template}: ok ({target})", flush=True)
     return 0

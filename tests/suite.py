@@ -154,3 +154,106 @@ def container_engine() -> str | None:
         if probe.returncode == 0:
             return engine
     return None
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def http(
+    method: str, url: str, body: bytes | None = None, headers: Mapping[str, str] | None = None
+) -> tuple[int, Any, bytes]:
+    """One HTTP request with the standard library: status, headers and body, 4xx/5xx included."""
+    import urllib.error
+    import urllib.request
+
+    request = urllib.request.Request(url, data=body, method=method, headers=dict(headers or {}))
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, response.headers, response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.headers, error.read()
+
+
+def wait_for_http(url: str, seconds: float, alive: Any = None) -> bool:
+    """Poll `url` until it answers 200, `alive()` turns false or the time is up."""
+    import time
+    import urllib.error
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline and (alive is None or alive()):
+        try:
+            if http("GET", url)[0] == 200:
+                return True
+        except (urllib.error.URLError, OSError):
+            pass
+        time.sleep(0.25)
+    return False
+
+
+class Background:
+    """A command running in its own process group (`make serve`: make, uv and the server),
+    stopped as a whole: SIGTERM, then SIGKILL for whatever is left after `grace` seconds."""
+
+    def __init__(
+        self, command: list[str], cwd: Path, log: Path, env: Mapping[str, str] | None = None
+    ) -> None:
+        self.log = log
+        with log.open("wb") as out:
+            self.process = subprocess.Popen(
+                command,
+                cwd=cwd,
+                env=clean_env(env),
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace")
+
+    def stop(self, grace: float = 20) -> None:
+        import signal
+        import time
+
+        group = self.process.pid
+        for sig in (signal.SIGTERM, signal.SIGKILL):
+            try:
+                os.killpg(group, sig)
+            except ProcessLookupError:
+                break
+            deadline = time.monotonic() + grace
+            while time.monotonic() < deadline:
+                self.process.poll()  # reap the leader, so its group can disappear
+                if not _group_running(group):
+                    return
+                time.sleep(0.2)
+        self.process.wait(timeout=10)
+
+
+def _group_running(group: int) -> bool:
+    """Whether a process of the group still runs (zombies, waiting to be reaped, do not)."""
+    proc = Path("/proc")
+    if not proc.is_dir():
+        try:
+            os.killpg(group, 0)
+        except ProcessLookupError:
+            return False
+        return True
+    for stat in proc.glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue  # the process ended while we looked
+        if int(fields[2]) == group and fields[0] != "Z":
+            return True
+    return False

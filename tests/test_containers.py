@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.suite import container_engine, render, run
+from tests.suite import container_engine, free_port, http, render, run, wait_for_http
 
 ENGINE = container_engine()
 pytestmark = [
@@ -46,3 +46,41 @@ def test_package_cli_image_runs_as_non_root(tmp_path: Path) -> None:
     assert json.loads(result.stdout)["count"] == 3
     uid = engine("run", "--rm", "--entrypoint", "id", image, "-u")
     assert uid.stdout.strip() == "10001"
+
+
+def test_api_image_serves_predictions_as_non_root(tmp_path: Path) -> None:
+    """The api image, the sample model mounted read-only as `make docker-run` does, answers
+    /health and /predict on a published port of 127.0.0.1, as uid 10001."""
+    project = render("api", tmp_path)
+    image = build(project, "mlops-templates-test/api:latest")
+    package = next((project / "src").iterdir()).name
+    models = tmp_path / "models"
+    models.mkdir(mode=0o777)
+    models.chmod(0o777)  # the image's user (10001) writes the sample model here
+    trained = engine(
+        "run", "--rm", "-v", f"{models}:/models", image,
+        "python", "-m", f"{package}.sample_model", "--out", "/models/sample",
+    )  # fmt: skip
+    assert trained.returncode == 0, trained.stderr
+    port = free_port()
+    name = f"mlops-templates-api-{port}"
+    started = engine(
+        "run", "-d", "--name", name, "-p", f"127.0.0.1:{port}:8080",
+        "-v", f"{models}:/app/models:ro", "-e", "MODEL_URI=models/sample", image,
+    )  # fmt: skip
+    try:
+        assert started.returncode == 0, started.stderr
+        base = f"http://127.0.0.1:{port}"
+        ready = wait_for_http(f"{base}/ready", 120)
+        assert ready, engine("logs", name).stdout[-3000:] + engine("logs", name).stderr[-3000:]
+        assert http("GET", f"{base}/health")[0] == 200
+        features = json.loads((models / "sample" / "metadata.json").read_text())["features"]
+        body = json.dumps({"records": [dict.fromkeys(features, 1.0)]}).encode()
+        status, _, answer = http(
+            "POST", f"{base}/predict", body, {"content-type": "application/json"}
+        )
+        assert status == 200, answer
+        assert json.loads(answer)["fallback"] is False
+        assert engine("exec", name, "id", "-u").stdout.strip() == "10001"
+    finally:
+        engine("rm", "-f", name)

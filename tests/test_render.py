@@ -60,6 +60,12 @@ def expected_presence(template: str, answers: dict[str, str]) -> dict[str, bool]
     if template == "package":
         rules[f"{package}/cli.py"] = answers["cli"] == "yes"
         rules["tests/test_cli.py"] = answers["cli"] == "yes"
+    if template == "api":
+        clearml = answers.get("tracking") == "clearml"
+        rules["tests/test_tracking.py"] = clearml
+        rules["tests/test_tracking_lineage.py"] = clearml
+        for always in ("Dockerfile", ".dockerignore", ".gcloudignore", f"{package}/serve.py"):
+            rules[always] = True
     return rules
 
 

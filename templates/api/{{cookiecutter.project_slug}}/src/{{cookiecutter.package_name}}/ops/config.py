@@ -1,0 +1,33 @@
+{% extends "ops/config.py.j2" %}
+{%- block imports %}from pydantic import AliasChoices, Field
+{% endblock %}
+{%- block fields %}
+
+    # --- the service -------------------------------------------------------------------------
+    # Plain names that platforms and the pipeline template use work too (MODEL_URI, PORT,
+    # GOOGLE_CLOUD_PROJECT); the prefixed name wins when both are set.
+    model_uri: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices(f"{ENV_PREFIX}MODEL_URI", "MODEL_URI"),
+        description="The model: a folder with model.joblib (+ metadata.json), a .joblib file, "
+        "or the same on gs://bucket/path.",
+    )
+    host: str = "0.0.0.0"  # noqa: S104  # a container must listen on every interface
+    port: int = Field(
+        default=8080, ge=0, le=65535, validation_alias=AliasChoices(f"{ENV_PREFIX}PORT", "PORT")
+    )
+    workers: int = Field(default=1, ge=1)  # uvicorn processes; each loads the model
+    max_batch_size: int = Field(default=1000, ge=1)  # records per /predict request
+    max_body_bytes: int = Field(default=1_000_000, ge=1)  # larger request bodies are a 413
+    fallback_prediction: float = 0.0  # served for every record when the model cannot answer
+    prediction_log_sample_rate: float = Field(default=0.0, ge=0.0, le=1.0)
+    # /ready turns 503 after this many failed predictions in a row, for degraded_ttl_seconds
+    # or until the next good prediction.
+    degrade_after_failures: int = Field(default=1, ge=1)
+    degraded_ttl_seconds: float = Field(default=60.0, ge=0.0)
+    # Correlates log lines with Cloud Trace (logging.googleapis.com/trace) when set.
+    gcp_project: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices(f"{ENV_PREFIX}GCP_PROJECT", "GOOGLE_CLOUD_PROJECT"),
+    )
+{%- endblock %}

@@ -1,0 +1,34 @@
+"""Serve the API with uvicorn: `python -m {{ cookiecutter.package_name }}.serve` (what `make serve` and the image run).
+
+Host, port (`PORT`, as Cloud Run sets it), workers and the model come from the settings.
+"""
+
+from __future__ import annotations
+
+import uvicorn
+
+from {{ cookiecutter.package_name }}.ops.config import get_settings
+from {{ cookiecutter.package_name }}.ops.logging import configure, lean_records, logger
+
+
+def main() -> None:
+    """Run uvicorn until SIGTERM or Ctrl-C; its own log lines come out as ours."""
+    settings = get_settings()
+    configure(level=settings.log_level, fmt=settings.log_format)
+    lean_records()  # the access log writes a line per request: keep lines cheap
+    logger.info("starting", host=settings.host, port=settings.port, workers=settings.workers)
+    uvicorn.run(
+        "{{ cookiecutter.package_name }}.api.app:app_factory",
+        factory=True,
+        host=settings.host,
+        port=settings.port,
+        workers=settings.workers,
+        log_config=None,  # uvicorn's loggers propagate to the JSON root handler
+        access_log=False,  # RequestContextMiddleware writes the access log
+        log_level=settings.log_level.lower(),
+        timeout_graceful_shutdown=8,  # Cloud Run allows 10 s after SIGTERM
+    )
+
+
+if __name__ == "__main__":
+    main()

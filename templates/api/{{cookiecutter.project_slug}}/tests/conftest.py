@@ -1,0 +1,1 @@
+{% include "tests/conftest.py.j2" %}

@@ -40,10 +40,14 @@ def test_version(capsys: pytest.CaptureFixture[str]) -> None:
     assert __version__ in capsys.readouterr().out
 
 
-def test_batch_prediction_run_needs_a_model(capsys: pytest.CaptureFixture[str]) -> None:
-    """The batch-prediction pipeline is refused without --model-uri (exit code 2)."""
+def test_run_needs_a_model_for_batch_prediction_and_existing_data(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Missing inputs are refused before any pipeline starts (exit code 2)."""
     assert main(["run", "--pipeline", "batch-prediction"]) == 2
     assert "--model-uri" in capsys.readouterr().err
+    assert main(["run", "--data", str(tmp_path / "missing.csv")]) == 2
+    assert "missing.csv" in capsys.readouterr().err
 
 
 def test_validate_command_passes_and_fails(

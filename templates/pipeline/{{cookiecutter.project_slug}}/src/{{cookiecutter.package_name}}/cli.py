@@ -67,20 +67,28 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
 
     if args.output_dir:
         settings = settings.model_copy(update={"output_dir": args.output_dir})
-    if args.pipeline == "batch-prediction":
-        if not args.model_uri:
-            print("error: the batch-prediction pipeline needs --model-uri", file=sys.stderr)
-            return 2
-        result = local_run.run_batch_prediction(settings, args.model_uri, args.data)
-        print(f"predictions_uri: {result.predictions_uri}")
-        return 0
-    result = local_run.run_training(
-        settings,
-        data=args.data,
-        metric=args.metric,
-        threshold=args.threshold,
-        regularization=args.regularization,
-    )
+    if args.pipeline == "batch-prediction" and not args.model_uri:
+        print("error: the batch-prediction pipeline needs --model-uri", file=sys.stderr)
+        return 2
+    data = Path(args.data or settings.data_path)
+    if not data.is_file():
+        print(f"error: no data file {str(data)!r}", file=sys.stderr)
+        return 2
+    try:
+        if args.pipeline == "batch-prediction":
+            result = local_run.run_batch_prediction(settings, args.model_uri, data)
+            print(f"predictions_uri: {result.predictions_uri}")
+            return 0
+        result = local_run.run_training(
+            settings,
+            data=data,
+            metric=args.metric,
+            threshold=args.threshold,
+            regularization=args.regularization,
+        )
+    except local_run.PipelineFailedError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
     if result.model_uri is None:
         print("the model missed the evaluation threshold: nothing exported", file=sys.stderr)
         return EXIT_BELOW_THRESHOLD

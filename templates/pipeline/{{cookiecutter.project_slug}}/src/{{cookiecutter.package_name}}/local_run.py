@@ -8,13 +8,20 @@ network. Outputs land under `settings.output_dir` (git-ignored `outputs/`).
 from __future__ import annotations
 
 import datetime as dt
+import re
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from {{ cookiecutter.package_name }}.ops.config import Settings
 from {{ cookiecutter.package_name }}.ops.logging import logger
 from {{ cookiecutter.package_name }}.steps.io import MODEL_FILE
+
+
+class PipelineFailedError(RuntimeError):
+    """A task of a local run failed: its logs, above the message, say why."""
 
 
 @dataclass(frozen=True)
@@ -40,11 +47,18 @@ def init_local(output_dir: Path) -> None:
     )
 
 
-def _quiet_kfp_warnings() -> None:
-    # The runner warns when an image name lacks "python": ours is only a placeholder here.
-    warnings.filterwarnings("ignore", message="You may be attemping to run a task")
-    # Cloud-only task settings (display names, caching options) do nothing locally.
-    warnings.filterwarnings("ignore", message=r".*have no effect in the current local runner")
+def _run_pipeline(pipeline: Callable[..., Any], **arguments: Any) -> Any:
+    """Run a pipeline function locally; a failed task raises PipelineFailedError."""
+    with warnings.catch_warnings():
+        # The runner warns when an image name lacks "python": ours is a placeholder here.
+        warnings.filterwarnings("ignore", message="You may be attemping to run a task")
+        # Cloud-only task settings (display names, caching options) do nothing locally.
+        warnings.filterwarnings("ignore", message=r".*have no effect in the current local runner")
+        try:
+            return pipeline(**arguments)
+        except RuntimeError as error:  # kfp.local's "... finished with status FAILURE ..."
+            message = re.sub(r"\x1b\[[0-9;]*m", "", str(error))  # without the colours
+            raise PipelineFailedError(message) from error
 
 
 def run_training(
@@ -64,19 +78,18 @@ def run_training(
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S-%f")
     export_dir = output_dir / "models" / f"{TRAINING_PIPELINE}-{stamp}"
     init_local(output_dir)
-    with warnings.catch_warnings():
-        _quiet_kfp_warnings()
-        task = training_pipeline(
-            data_uri=str(Path(data or settings.data_path).resolve()),
-            metric=metric or settings.eval_metric,
-            threshold=settings.eval_threshold if threshold is None else threshold,
-            regularization=regularization,
-            test_fraction=settings.test_fraction,
-            seed=settings.random_seed,
-            # Locally a pipeline cannot return an output made inside dsl.If: the export
-            # step writes here too, and the gate's verdict says whether it did.
-            export_uri=str(export_dir),
-        )
+    task = _run_pipeline(
+        training_pipeline,
+        data_uri=str(Path(data or settings.data_path).resolve()),
+        metric=metric or settings.eval_metric,
+        threshold=settings.eval_threshold if threshold is None else threshold,
+        regularization=regularization,
+        test_fraction=settings.test_fraction,
+        seed=settings.random_seed,
+        # Locally a pipeline cannot return an output made inside dsl.If: the export step
+        # writes here too, and the gate's verdict says whether it did.
+        export_uri=str(export_dir),
+    )
     passed = bool(task.output)
     model_uri = export_dir if passed and (export_dir / MODEL_FILE).exists() else None
     logger.info("local training run finished", passed=passed, model_uri=str(model_uri))
@@ -94,12 +107,11 @@ def run_batch_prediction(
 
     output_dir = settings.output_dir.resolve()
     init_local(output_dir)
-    with warnings.catch_warnings():
-        _quiet_kfp_warnings()
-        task = batch_prediction_pipeline(
-            model_uri=str(Path(model_uri).resolve()),
-            data_uri=str(Path(data or settings.data_path).resolve()),
-        )
+    task = _run_pipeline(
+        batch_prediction_pipeline,
+        model_uri=str(Path(model_uri).resolve()),
+        data_uri=str(Path(data or settings.data_path).resolve()),
+    )
     predictions = Path(task.output.path)
     logger.info("local batch prediction finished", predictions_uri=str(predictions))
     return LocalRunResult(BATCH_PREDICTION_PIPELINE, output_dir, predictions_uri=predictions)

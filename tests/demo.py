@@ -22,7 +22,16 @@ def package_job(project: Path) -> None:
     print(f"  built: {', '.join(sorted(p.name for p in (project / 'dist').glob('*.*')))}")
 
 
-JOBS: dict[str, Callable[[Path], None]] = {"package": package_job}
+def pipeline_job(project: Path) -> None:
+    """A pipeline's main job is a local training run: it ends with the model's folder."""
+    for target in ("install", "run"):
+        print(f"  make {target}", flush=True)
+        done = run(["make", target], project)
+    [line] = [ln for ln in done.stdout.splitlines() if ln.startswith("model_uri: ")]
+    print(f"  {line}")
+
+
+JOBS: dict[str, Callable[[Path], None]] = {"package": package_job, "pipeline": pipeline_job}
 
 
 def main(out: Path) -> int:

@@ -58,7 +58,20 @@ def api_job(project: Path) -> None:
         print("  server stopped", flush=True)
 
 
-JOBS: dict[str, Callable[[Path], None]] = {"package": package_job, "api": api_job}
+def pipeline_job(project: Path) -> None:
+    """A pipeline's main job is a local training run: it ends with the model's folder."""
+    for target in ("install", "run"):
+        print(f"  make {target}", flush=True)
+        done = run(["make", target], project)
+    [line] = [ln for ln in done.stdout.splitlines() if ln.startswith("model_uri: ")]
+    print(f"  {line}")
+
+
+JOBS: dict[str, Callable[[Path], None]] = {
+    "pipeline": pipeline_job,
+    "api": api_job,
+    "package": package_job,
+}
 
 
 def main(out: Path) -> int:

@@ -84,7 +84,7 @@ def user_project(template: str, out: Path, **answers: str) -> Path:
     """A rendered project the user has since worked in: a file and a folder of their own."""
     project = render(template, out, **answers)
     (project / "notes.md").write_text("mine")
-    (project / "data").mkdir()
+    (project / "data").mkdir(exist_ok=True)  # a template may ship data/ (pipeline: a sample)
     (project / "data" / "train.csv").write_text("x,y\n1,2\n")
     return project
 

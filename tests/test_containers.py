@@ -84,3 +84,48 @@ def test_api_image_serves_predictions_as_non_root(tmp_path: Path) -> None:
         assert engine("exec", name, "id", "-u").stdout.strip() == "10001"
     finally:
         engine("rm", "-f", name)
+
+
+# Runs inside the pipeline's image: compile the training spec, then run the ingest task's
+# command and arguments from it, exactly as Vertex AI Pipelines' launcher would.
+PIPELINE_TASK = """
+import json, subprocess, yaml
+from pathlib import Path
+from {package}.compile import compile_pipeline
+from {package}.sample_data import main as write_sample
+
+write_sample(["/tmp/sample.csv"])
+spec = yaml.safe_load(compile_pipeline("training", Path("/tmp/build")).read_text())
+container = spec["deploymentSpec"]["executors"]["exec-ingest"]["container"]
+dataset = {{"name": "dataset", "type": {{"schemaTitle": "system.Dataset"}}, "uri": "/tmp/out/dataset"}}
+executor_input = {{
+    "inputs": {{"parameterValues": {{"source": "/tmp/sample.csv"}}}},
+    "outputs": {{
+        "artifacts": {{"dataset": {{"artifacts": [dataset]}}}},
+        "outputFile": "/tmp/out/executor_output.json",
+    }},
+}}
+args = [a.replace("{{{{$}}}}", json.dumps(executor_input)) for a in container["args"]]
+subprocess.run(container["command"] + args, check=True)
+print("OUTPUT", Path("/tmp/out/executor_output.json").read_text())
+"""
+
+
+def test_pipeline_image_runs_a_component_task_as_non_root(tmp_path: Path) -> None:
+    """The pipeline's image (each Vertex AI task runs in it) runs the ingest task from the
+    compiled spec, with no pip install, as uid 10001."""
+    project = render("pipeline", tmp_path)
+    [package] = [p.name for p in (project / "src").iterdir() if p.is_dir()]
+    image = build(project, "mlops-templates-test/pipeline:latest")
+    result = engine("run", "--rm", image, "python", "-c", PIPELINE_TASK.format(package=package))
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    assert "pip install" not in result.stdout + result.stderr
+    output = json.loads(result.stdout.split("OUTPUT ", 1)[1])
+    [dataset] = output["artifacts"]["dataset"]["artifacts"]
+    assert dataset["metadata"]["rows"] == 400
+    uid = engine("run", "--rm", image, "id", "-u")
+    assert uid.stdout.strip() == "10001"
+    help_text = engine("run", "--rm", image)
+    assert help_text.returncode == 0
+    assert "run" in help_text.stdout
+    assert "validate" in help_text.stdout

@@ -66,6 +66,11 @@ def expected_presence(template: str, answers: dict[str, str]) -> dict[str, bool]
         rules["tests/test_tracking_lineage.py"] = clearml
         for always in ("Dockerfile", ".dockerignore", ".gcloudignore", f"{package}/serve.py"):
             rules[always] = True
+    if template == "pipeline":
+        rules["tests/test_step_tracking.py"] = answers["tracking"] == "clearml"
+        rules["Dockerfile"] = True
+        rules["data/sample.csv"] = True
+        rules["notebooks/explore.ipynb"] = True
     return rules
 
 
@@ -196,3 +201,15 @@ def test_every_dependency_is_a_reserved_package_name(template: str, out: Path) -
             name = re.split(r"[\[<>=!~; ]", requirement, maxsplit=1)[0].lower().replace("-", "_")
             top = name.split("_")[0] if name.startswith(("google_", "uvicorn")) else name
             assert name in reserved or top in reserved, f"{template}: {name} not in _reserved_names"
+
+
+def test_pipeline_without_tracking_never_mentions_it(out: Path) -> None:
+    """With tracking=none the steps and components have no trace of tracking: no import,
+    no `track()`, no dead branch."""
+    project = render("pipeline", out, tracking="none")
+    mentions = [
+        str(path.relative_to(project))
+        for path in (project / "src").rglob("*.py")
+        if re.search(r"\btrack", path.read_text(encoding="utf-8"))
+    ]
+    assert mentions == []

@@ -1,0 +1,1 @@
+{% include "ops/__init__.py.j2" %}

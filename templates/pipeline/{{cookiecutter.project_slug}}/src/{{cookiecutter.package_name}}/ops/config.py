@@ -1,0 +1,27 @@
+{% extends "ops/config.py.j2" %}
+{%- block imports %}from pydantic import Field
+{% endblock %}
+{%- block fields %}
+
+    # Local runs (`make run`): paths relative to the working directory.
+    data_path: str = "data/sample.csv"  # training data of `make run` (a local CSV)
+    output_dir: Path = Path("outputs")  # pipeline root of local runs and exported models
+    build_dir: Path = Path("build")  # compiled pipeline specs (YAML)
+
+    # Training: the quality gate a model must pass to be exported.
+    eval_metric: Literal["roc_auc", "accuracy", "f1", "precision", "recall"] = "roc_auc"
+    eval_threshold: float = Field(default=0.7, ge=0, le=1)
+    test_fraction: float = Field(default=0.25, gt=0, lt=1)
+    random_seed: int = 42
+
+    # Vertex AI Pipelines: empty until you deploy (`submit --dry-run` uses placeholders).
+    gcp_project: str = ""
+    gcp_region: str = "europe-west1"
+    pipeline_root: str = ""  # gs://BUCKET/pipeline-root: where Vertex AI writes artifacts
+    pipeline_service_account: str = ""  # the runs' identity; empty: the Compute default
+    pipeline_image: str = ""  # REGION-docker.pkg.dev/PROJECT/REPOSITORY/IMAGE:TAG
+    pipeline_data_uri: str = ""  # gs://BUCKET/data/train.csv: training data of cloud runs
+    pipeline_export_uri: str = ""  # gs://BUCKET/models/NAME: a stable copy of the model
+    pipeline_schedule_cron: str = ""  # e.g. "TZ=Europe/Paris 0 3 * * 1"; empty: no schedule
+    pipeline_enable_caching: bool = False
+{%- endblock %}

@@ -1,0 +1,1 @@
+{% include "ops/logging.py.j2" %}

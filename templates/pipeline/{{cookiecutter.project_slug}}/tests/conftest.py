@@ -1,0 +1,40 @@
+{% extends "tests/conftest.py.j2" %}
+{%- block fixtures %}
+
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(autouse=True)
+def _no_project_variables(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The shell's {{ cookiecutter.__env_prefix }}* variables never reach a test; settings are re-read."""
+    for key in [k for k in os.environ if k.startswith("{{ cookiecutter.__env_prefix }}")]:
+        monkeypatch.delenv(key)
+{%- if cookiecutter.tracking == "clearml" %}
+    # Tracking is off unless a test asks for it (`tracking_dir`): the tests stay fast and
+    # write nothing outside their temporary folders. Pipeline tasks inherit the variable.
+    monkeypatch.setenv("{{ cookiecutter.__env_prefix }}TRACKING_MODE", "disabled")
+{%- endif %}
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
+
+
+@pytest.fixture(scope="session")
+def sample_path() -> Path:
+    """The sample training table in data/."""
+    return ROOT / "data" / "sample.csv"
+{%- if cookiecutter.tracking == "clearml" %}
+
+
+@pytest.fixture
+def tracking_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Offline tracking into a temporary folder, for the tests of what is tracked."""
+    path = tmp_path / "tracking"
+    monkeypatch.setenv("{{ cookiecutter.__env_prefix }}TRACKING_MODE", "offline")
+    monkeypatch.setenv("{{ cookiecutter.__env_prefix }}TRACKING_DIR", str(path))
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))  # ClearML writes ~/.clearml
+    get_settings.cache_clear()
+    return path
+{%- endif %}
+{%- endblock %}

@@ -1,0 +1,1 @@
+{% include "tests/test_ops_imports.py.j2" %}

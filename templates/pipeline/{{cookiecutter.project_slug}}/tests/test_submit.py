@@ -1,0 +1,144 @@
+"""Submitting to Vertex AI: checked and built offline; the real calls are faked."""
+
+from __future__ import annotations
+
+import json
+import socket
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from {{ cookiecutter.package_name }} import submit
+from {{ cookiecutter.package_name }}.cli import main
+from {{ cookiecutter.package_name }}.ops.config import ENV_PREFIX, Settings
+from {{ cookiecutter.package_name }}.pipelines import TRAINING_PIPELINE
+
+PARAMS = {"data_uri": "gs://b/data.csv", "threshold": 0.8}
+IMAGE = "europe-west4-docker.pkg.dev/acme-ml/images/pipeline:1.0"
+
+
+@pytest.fixture
+def no_network(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    """Every attempt to resolve a name or open a connection fails, and is recorded."""
+    attempts: list[Any] = []
+
+    def refuse(*args: Any, **kwargs: Any) -> Any:
+        attempts.append(args)
+        raise OSError("network disabled in this test")
+
+    monkeypatch.setattr(socket, "getaddrinfo", refuse)
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    return attempts
+
+
+@pytest.fixture
+def cloud_settings(tmp_path: Path) -> Settings:
+    return Settings(
+        build_dir=tmp_path / "build",
+        gcp_project="acme-ml",
+        gcp_region="europe-west4",
+        pipeline_root="gs://acme-ml-pipelines/root",
+        pipeline_service_account="pipelines@acme-ml.iam.gserviceaccount.com",
+        pipeline_image=IMAGE,
+        pipeline_schedule_cron="TZ=Europe/Paris 0 3 * * 1",
+    )
+
+
+def test_dry_run_builds_the_pipeline_job_offline(
+    cloud_settings: Settings, no_network: list[Any]
+) -> None:
+    """The PipelineJob has the settings, the parameters and the image; nothing is sent."""
+    plan = submit.plan_submission(cloud_settings, "training", PARAMS, dry_run=True)
+    sent = submit.submit(plan, dry_run=True)
+    assert sent["dry_run"] is True
+    assert sent["parent"] == "projects/acme-ml/locations/europe-west4"
+    assert sent["job_id"].startswith(f"{TRAINING_PIPELINE}-")
+    assert sent["runtime_config"]["gcsOutputDirectory"] == "gs://acme-ml-pipelines/root"
+    assert sent["runtime_config"]["parameterValues"]["threshold"] == 0.8
+    assert sent["service_account"] == "pipelines@acme-ml.iam.gserviceaccount.com"
+    assert sent["schedule"]["cron"] == "TZ=Europe/Paris 0 3 * * 1"
+    assert sent["images"] == [IMAGE]
+    assert "placeholders_used_for" not in sent
+    assert no_network == []
+
+
+def test_cli_dry_run_needs_no_cloud_setting(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    no_network: list[Any],
+) -> None:
+    """`submit --dry-run` works on a fresh project: placeholders fill the cloud settings."""
+    monkeypatch.setenv("{{ cookiecutter.__env_prefix }}BUILD_DIR", str(tmp_path))
+    assert main(["submit", "--dry-run", "--threshold", "0.9"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["dry_run"] is True
+    assert out["job"]["parameter_values"]["threshold"] == 0.9
+    assert set(out["placeholders_used_for"]) == {"gcp_project", "pipeline_root", "pipeline_image"}
+    assert (tmp_path / "training.yaml").is_file()
+    assert main(["submit", "--dry-run", "--pipeline", "batch-prediction"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["job"]["parameter_values"]["model_uri"] == "gs://dry-run-bucket/model_uri"
+    assert no_network == []
+
+
+def test_real_submit_needs_the_cloud_settings(tmp_path: Path) -> None:
+    """Without project, root and image a real submission stops, naming the variables."""
+    with pytest.raises(submit.SubmitConfigError, match=f"{ENV_PREFIX}GCP_PROJECT"):
+        submit.plan_submission(Settings(build_dir=tmp_path), "training", PARAMS, dry_run=False)
+
+
+def test_cli_reports_missing_inputs(capsys: pytest.CaptureFixture[str]) -> None:
+    """No data URI, no model URI: exit code 2 and the option to set."""
+    assert main(["submit"]) == 2
+    assert "--data-uri" in capsys.readouterr().err
+    assert main(["submit", "--pipeline", "batch-prediction"]) == 2
+    assert "--model-uri" in capsys.readouterr().err
+
+
+def test_parameters_are_checked_against_the_compiled_spec(cloud_settings: Settings) -> None:
+    """Missing, unknown and mistyped parameters are refused before anything is sent."""
+    with pytest.raises(submit.SubmitConfigError, match="missing required parameter 'data_uri'"):
+        submit.plan_submission(cloud_settings, "training", {"threshold": 0.8}, dry_run=True)
+    plan = submit.plan_submission(cloud_settings, "training", PARAMS, dry_run=True)
+    spec = yaml.safe_load(plan.template_path.read_text())
+    problems = submit.check_parameters(
+        spec, {"data_uri": "x", "threshold": "high", "seed": 1.5, "extra": 1}
+    )
+    assert problems == [
+        "unknown parameter 'extra'",
+        "parameter 'seed'=1.5 is not NUMBER_INTEGER",
+        "parameter 'threshold'='high' is not NUMBER_DOUBLE",
+    ]
+
+
+class FakeJob:
+    """Records what would have been sent to Vertex AI."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, dict[str, Any]]] = []
+        self.resource_name = "projects/acme-ml/locations/europe-west4/pipelineJobs/job"
+
+    def submit(self, **kwargs: Any) -> None:
+        self.calls.append(("submit", kwargs))
+
+    def create_schedule(self, **kwargs: Any) -> Any:
+        self.calls.append(("create_schedule", kwargs))
+        return type("Schedule", (), {"resource_name": "schedules/1"})()
+
+
+def test_real_submit_creates_the_schedule_or_starts_a_run(
+    cloud_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With a cron the schedule is created (Vertex AI starts the runs); without, one run."""
+    fake = FakeJob()
+    monkeypatch.setattr(submit, "build_job", lambda plan, credentials=None: fake)
+    plan = submit.plan_submission(cloud_settings, "training", PARAMS, dry_run=False)
+    assert submit.submit(plan, dry_run=False)["schedule_name"] == "schedules/1"
+    plan = submit.plan_submission(cloud_settings, "training", PARAMS, False, schedule_cron="")
+    assert submit.submit(plan, dry_run=False)["resource_name"] == fake.resource_name
+    assert [name for name, _ in fake.calls] == ["create_schedule", "submit"]
+    assert fake.calls[0][1]["cron"] == "TZ=Europe/Paris 0 3 * * 1"
+    assert fake.calls[1][1]["service_account"] == cloud_settings.pipeline_service_account

@@ -8,6 +8,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -73,6 +74,21 @@ def render(template: str, output_dir: Path, overwrite: bool = False, **answers: 
             overwrite_if_exists=overwrite,
         )
     )
+
+
+_RENDERED: dict[tuple[str, tuple[tuple[str, str], ...]], Path] = {}
+
+
+def rendered(template: str, **answers: str) -> Path:
+    """A render shared by the read-only checks of one test process (rendered once, cached).
+
+    Callers must not change the project: use `render` into their own folder for that.
+    """
+    key = (template, tuple(sorted(answers.items())))
+    if key not in _RENDERED:
+        root = Path(tempfile.mkdtemp(prefix=f"rendered-{template}-"))
+        _RENDERED[key] = render(template, root, **answers)
+    return _RENDERED[key]
 
 
 def render_cli(

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.suite import MENU, REPO, TEMPLATES_DIR, option_matrix, render
+from tests.suite import MENU, REPO, TEMPLATES_DIR, option_matrix, rendered
 
 READY = [t for t in MENU if (TEMPLATES_DIR / t / "cookiecutter.json").exists()]
 # check-jsonschema ships the schemas, so validation needs no network.
@@ -34,8 +34,8 @@ def validate(paths: list[Path], schema: str) -> None:
 def test_generated_ci_files_match_their_schema(template: str, tmp_path: Path) -> None:
     """Each option combination's workflow / pipeline file validates against the schema."""
     found: dict[str, list[Path]] = {schema: [] for schema in SCHEMAS.values()}
-    for i, answers in enumerate(option_matrix(template)):
-        project = render(template, tmp_path / str(i), **answers)
+    for answers in option_matrix(template):
+        project = rendered(template, **answers)
         for relative, schema in SCHEMAS.items():
             if (project / relative).exists():
                 found[schema].append(project / relative)
@@ -55,8 +55,8 @@ def test_the_suites_own_workflow_matches_the_schema() -> None:
 def test_generated_dockerfiles_pass_hadolint(template: str, tmp_path: Path) -> None:
     """hadolint finds nothing at warning level in any rendered Dockerfile."""
     dockerfiles = []
-    for i, answers in enumerate(option_matrix(template)):
-        project = render(template, tmp_path / str(i), **answers)
+    for answers in option_matrix(template):
+        project = rendered(template, **answers)
         dockerfiles += list(project.glob("Dockerfile"))
     if template in ("package", "api"):
         assert dockerfiles, "the api, and the package with cli=yes, render a Dockerfile"

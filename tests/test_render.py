@@ -19,6 +19,7 @@ from tests.suite import (
     option_matrix,
     project_files,
     render,
+    rendered,
     template_context,
 )
 
@@ -80,7 +81,7 @@ def test_render_parses_and_has_the_options_files(
 ) -> None:
     """No Jinja left, every TOML/YAML/JSON parses, every .py compiles, option files exist or not."""
     template, answers = case
-    project = render(template, out, **answers)
+    project = rendered(template, **answers)
     package_dir = next((project / "src").iterdir())
     for path in project_files(project):
         text = path.read_text(encoding="utf-8")
@@ -107,7 +108,7 @@ def test_render_parses_and_has_the_options_files(
 def test_render_is_lint_and_format_clean(case: tuple[str, dict[str, str]], out: Path) -> None:
     """ruff check and ruff format --check pass with the project's own configuration."""
     template, answers = case
-    project = render(template, out, **answers)
+    project = rendered(template, **answers)
     ruff = str(Path(sys.executable).parent / "ruff")
     for command in (
         [ruff, "check", "--no-cache", "."],
@@ -192,7 +193,7 @@ def test_every_dependency_is_a_reserved_package_name(template: str, out: Path) -
     """The pre-gen hook's list of names a package must not shadow covers every dependency."""
     reserved = set(template_context(template)["_reserved_names"])
     for answers in option_matrix(template):
-        project = render(template, out, overwrite=True, **answers)
+        project = rendered(template, **answers)
         meta = tomllib.loads((project / "pyproject.toml").read_text())["project"]
         requirements = list(meta["dependencies"])
         for extra in meta.get("optional-dependencies", {}).values():

@@ -141,6 +141,10 @@ def test_pipeline_make_run_trains_locally_and_prints_the_model_uri(pipeline_proj
     assert (model / "model.joblib").stat().st_size > 0
     assert json.loads((model / "metadata.json").read_text())["metrics"]["roc_auc"] >= 0.7
     assert "outputs/" in (pipeline_project / ".gitignore").read_text().splitlines()
+    # KFP's executor sets up logging before the project's logger is imported: each line
+    # of a task comes out once, not once per handler.
+    lines = (done.stdout + done.stderr).splitlines()
+    assert sum(line.rstrip().endswith("ingested") for line in lines) == 1, done.stdout[-3000:]
 
 
 @pytest.mark.slow
@@ -188,3 +192,4 @@ def test_pipeline_make_run_stops_on_invalid_data(pipeline_project: Path, tmp_pat
     assert "-4.5" in output
     assert "77" in output
     assert "validate-data" in done.stderr
+    assert "column 'debt_ratio'" in done.stderr  # repeated as the command's last words

@@ -88,6 +88,7 @@ def test_invalid_data_stops_the_pipeline_before_training(
     assert main(["run", "--data", str(tmp_path / "broken.csv"), "--output-dir", str(outputs)]) == 1
     captured = capsys.readouterr()
     assert "Inner task failed: 'validate-data'" in captured.err
+    assert "column 'age'" in captured.err  # the failed expectations, repeated at the end
     logs = captured.out  # the tasks' logs, streamed by the local runner
     assert "Data validation failed" in logs
     assert "column 'age'" in logs

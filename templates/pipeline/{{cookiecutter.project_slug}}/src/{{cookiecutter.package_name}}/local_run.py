@@ -8,7 +8,9 @@ network. Outputs land under `settings.output_dir` (git-ignored `outputs/`).
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
+import time
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -47,8 +49,9 @@ def init_local(output_dir: Path) -> None:
     )
 
 
-def _run_pipeline(pipeline: Callable[..., Any], **arguments: Any) -> Any:
+def _run_pipeline(pipeline: Callable[..., Any], output_dir: Path, **arguments: Any) -> Any:
     """Run a pipeline function locally; a failed task raises PipelineFailedError."""
+    started = time.time()
     with warnings.catch_warnings():
         # The runner warns when an image name lacks "python": ours is a placeholder here.
         warnings.filterwarnings("ignore", message="You may be attemping to run a task")
@@ -58,7 +61,19 @@ def _run_pipeline(pipeline: Callable[..., Any], **arguments: Any) -> Any:
             return pipeline(**arguments)
         except RuntimeError as error:  # kfp.local's "... finished with status FAILURE ..."
             message = re.sub(r"\x1b\[[0-9;]*m", "", str(error))  # without the colours
-            raise PipelineFailedError(message) from error
+            failed = _failed_validations(output_dir, since=started)
+            raise PipelineFailedError("\n".join([message, *failed])) from error
+
+
+def _failed_validations(output_dir: Path, since: float) -> list[str]:
+    """The summaries of the failed validation reports written since `since`."""
+    summaries = []
+    for path in sorted(output_dir.glob("*/validate-data*/report")):
+        if path.stat().st_mtime >= since:
+            report = json.loads(path.read_text(encoding="utf-8"))
+            if not report["success"]:
+                summaries.append(f"Data validation failed: {report['summary']}")
+    return summaries
 
 
 def run_training(
@@ -80,6 +95,7 @@ def run_training(
     init_local(output_dir)
     task = _run_pipeline(
         training_pipeline,
+        output_dir,
         data_uri=str(Path(data or settings.data_path).resolve()),
         metric=metric or settings.eval_metric,
         threshold=settings.eval_threshold if threshold is None else threshold,
@@ -109,6 +125,7 @@ def run_batch_prediction(
     init_local(output_dir)
     task = _run_pipeline(
         batch_prediction_pipeline,
+        output_dir,
         model_uri=str(Path(model_uri).resolve()),
         data_uri=str(Path(data or settings.data_path).resolve()),
     )

@@ -72,6 +72,7 @@ class ValidationReport:
             "success": self.success,
             "evaluated": self.evaluated,
             "failed": len(self.failures),
+            "summary": self.summary(),
             "failures": [f.__dict__ | {"message": f.describe()} for f in self.failures],
             "result": self.result,
         }

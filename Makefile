@@ -24,13 +24,13 @@ install: .venv/.installed ## Create the suite's environment (.venv) from uv.lock
 
 test: install ## Run the whole suite: fast tier, then the slow tier (renders and runs each project)
 	$(PYTEST) -m "not slow" -n 2
-	$(PYTEST) -m "slow" -n 2 --dist loadfile
+	$(PYTEST) -m "slow" -n 2 --dist worksteal
 
 test-fast: install ## Fast tier only (well under a minute): renders, parses, hooks, bad names
 	$(PYTEST) -m "not slow" -n 2
 
 test-slow: install ## Slow tier only: make install/check/build and pre-commit in each rendered project
-	$(PYTEST) -m "slow" -n 2 --dist loadfile
+	$(PYTEST) -m "slow" -n 2 --dist worksteal
 
 demo: install ## Render each template into build/demo and run its main job on embedded defaults
 	$(VENV_BIN)/python -m tests.demo $(DEMO_DIR)

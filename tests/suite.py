@@ -115,6 +115,10 @@ def clean_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
         k: v
         for k, v in os.environ.items()
         if k not in {"VIRTUAL_ENV", "PYTHONPATH", "UV_PROJECT_ENVIRONMENT"}
+        # Under `make test` these would make the project's make a sub-make, which prints
+        # "Entering/Leaving directory" lines into its output.
+        and k not in {"MAKELEVEL", "MAKEFLAGS", "MFLAGS", "MAKEOVERRIDES"}
+        and not k.startswith("MAKE_TERMINAL")
     }
     tools = str(Path(sys.executable).parent)  # uv, cookiecutter, cruft live beside this Python
     env["PATH"] = os.pathsep.join([tools, env.get("PATH", "")])

@@ -26,7 +26,7 @@ test: install ## Run the whole suite: fast tier, then the slow tier (renders and
 	$(PYTEST) -m "not slow" -n 2
 	$(PYTEST) -m "slow" -n 2 --dist worksteal
 
-test-fast: install ## Fast tier only (well under a minute): renders, parses, hooks, bad names
+test-fast: install ## Fast tier only (about a minute): renders, parses, lints, hooks, bad names, docs
 	$(PYTEST) -m "not slow" -n 2
 
 test-slow: install ## Slow tier only: make install/check/build and pre-commit in each rendered project

@@ -20,5 +20,11 @@ def test_docs_build_strict(tmp_path: Path) -> None:
         check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
-    for page in ("walkthrough", "reference/pipeline", "reference/api", "reference/package", "cloud"):
+    for page in (
+        "walkthrough",
+        "reference/pipeline",
+        "reference/api",
+        "reference/package",
+        "cloud",
+    ):
         assert (tmp_path / "site" / page / "index.html").exists(), page

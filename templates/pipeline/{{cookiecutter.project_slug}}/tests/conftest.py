@@ -1,5 +1,23 @@
 {% extends "tests/conftest.py.j2" %}
+{%- block plain_imports %}import socket
+{% endblock %}
+{%- block from_imports %}from typing import Any
+{% endblock %}
 {%- block fixtures %}
+
+
+@pytest.fixture
+def no_network(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    """Every attempt to resolve a name or open a connection fails, and is recorded."""
+    attempts: list[Any] = []
+
+    def refuse(*args: Any, **kwargs: Any) -> Any:
+        attempts.append(args)
+        raise OSError("network disabled in this test")
+
+    monkeypatch.setattr(socket, "getaddrinfo", refuse)
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    return attempts
 
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import socket
 from pathlib import Path
 from typing import Any
 
@@ -17,20 +16,6 @@ from {{ cookiecutter.package_name }}.pipelines import TRAINING_PIPELINE
 
 PARAMS = {"data_uri": "gs://b/data.csv", "threshold": 0.8}
 IMAGE = "europe-west4-docker.pkg.dev/acme-ml/images/pipeline:1.0"
-
-
-@pytest.fixture
-def no_network(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
-    """Every attempt to resolve a name or open a connection fails, and is recorded."""
-    attempts: list[Any] = []
-
-    def refuse(*args: Any, **kwargs: Any) -> Any:
-        attempts.append(args)
-        raise OSError("network disabled in this test")
-
-    monkeypatch.setattr(socket, "getaddrinfo", refuse)
-    monkeypatch.setattr(socket.socket, "connect", refuse)
-    return attempts
 
 
 @pytest.fixture

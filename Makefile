@@ -36,8 +36,8 @@ demo: install ## Render each template into build/demo and run its main job on em
 	$(VENV_BIN)/python -m tests.demo $(DEMO_DIR)
 
 lint: install ## Lint the suite's own code
-	$(VENV_BIN)/ruff check hooks tests
-	$(VENV_BIN)/ruff format --check hooks tests
+	$(VENV_BIN)/ruff check hooks tests bench
+	$(VENV_BIN)/ruff format --check hooks tests bench
 
 clean: ## Remove build outputs and the environments
 	rm -rf build .venv .tools .pytest_cache

@@ -28,7 +28,7 @@ def groups() -> dict[str, Group]:
     templates = finished_templates()
     found: dict[str, Group] = {
         "render": lambda a: render_figures(templates, 3 if a.quick else 7),
-        "green": lambda a: render_to_green_figures(templates, 1),
+        "green": lambda a: render_to_green_figures(templates, 1 if a.quick else 3),
     }
     if "api" in templates:
         found["serving"] = lambda a: serving_figures(a.quick)

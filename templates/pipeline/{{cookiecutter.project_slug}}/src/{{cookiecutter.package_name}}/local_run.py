@@ -7,18 +7,20 @@ network. Outputs land under `settings.output_dir` (git-ignored `outputs/`).
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
+import os
 import re
 import time
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from {{ cookiecutter.package_name }}.ops.config import Settings
-from {{ cookiecutter.package_name }}.ops.logging import logger
+from {{ cookiecutter.package_name }}.ops.logging import ENV_PREFIX, active_format, logger
 from {{ cookiecutter.package_name }}.steps.io import MODEL_FILE
 
 
@@ -49,10 +51,26 @@ def init_local(output_dir: Path) -> None:
     )
 
 
+@contextlib.contextmanager
+def _tasks_log_like_this_process() -> Iterator[None]:
+    """Tasks write to a pipe, so on their own they would pick JSON even when this process
+    writes text to a terminal: pass them this process's format (unless one is set)."""
+    variable = f"{ENV_PREFIX}LOG_FORMAT"
+    chosen = active_format()
+    if variable in os.environ or chosen is None:
+        yield
+        return
+    os.environ[variable] = chosen
+    try:
+        yield
+    finally:
+        os.environ.pop(variable, None)
+
+
 def _run_pipeline(pipeline: Callable[..., Any], output_dir: Path, **arguments: Any) -> Any:
     """Run a pipeline function locally; a failed task raises PipelineFailedError."""
     started = time.time()
-    with warnings.catch_warnings():
+    with warnings.catch_warnings(), _tasks_log_like_this_process():
         # The runner warns when an image name lacks "python": ours is a placeholder here.
         warnings.filterwarnings("ignore", message="You may be attemping to run a task")
         # Cloud-only task settings (display names, caching options) do nothing locally.

@@ -13,6 +13,7 @@ from {{ cookiecutter.package_name }} import submit
 from {{ cookiecutter.package_name }}.cli import main
 from {{ cookiecutter.package_name }}.ops.config import ENV_PREFIX, Settings
 from {{ cookiecutter.package_name }}.pipelines import TRAINING_PIPELINE
+from {{ cookiecutter.package_name }}.submit import SubmitPlan
 
 PARAMS = {"data_uri": "gs://b/data.csv", "threshold": 0.8}
 IMAGE = "europe-west4-docker.pkg.dev/acme-ml/images/pipeline:1.0"
@@ -99,31 +100,84 @@ def test_parameters_are_checked_against_the_compiled_spec(cloud_settings: Settin
     ]
 
 
-class FakeJob:
-    """Records what would have been sent to Vertex AI."""
+class FakeSchedule:
+    """A schedule as Vertex AI lists it; deleting it is recorded."""
 
-    def __init__(self) -> None:
+    def __init__(self, resource_name: str, deleted: list[str]) -> None:
+        self.resource_name = resource_name
+        self._deleted = deleted
+
+    def delete(self) -> None:
+        self._deleted.append(self.resource_name)
+
+
+class FakeJob:
+    """Records what would have been sent to Vertex AI; its project holds schedules."""
+
+    def __init__(self, existing: tuple[str, ...] = ()) -> None:
         self.calls: list[tuple[str, dict[str, Any]]] = []
         self.resource_name = "projects/acme-ml/locations/europe-west4/pipelineJobs/job"
+        self.deleted: list[str] = []
+        self.schedules = [FakeSchedule(name, self.deleted) for name in existing]
 
     def submit(self, **kwargs: Any) -> None:
         self.calls.append(("submit", kwargs))
 
     def create_schedule(self, **kwargs: Any) -> Any:
         self.calls.append(("create_schedule", kwargs))
-        return type("Schedule", (), {"resource_name": "schedules/1"})()
+        self.schedules.append(FakeSchedule(f"schedules/{len(self.schedules) + 1}", self.deleted))
+        return self.schedules[-1]
+
+    def listed(self, plan: SubmitPlan) -> list[FakeSchedule]:
+        """existing_schedules(plan): the live schedules of the plan's name."""
+        return [s for s in self.schedules if s.resource_name not in self.deleted]
+
+
+@pytest.fixture
+def fake_vertex(monkeypatch: pytest.MonkeyPatch) -> FakeJob:
+    """Vertex AI replaced by a FakeJob whose project already holds one schedule."""
+    fake = FakeJob(existing=("schedules/old",))
+    monkeypatch.setattr(submit, "build_job", lambda plan, credentials=None: fake)
+    monkeypatch.setattr(submit, "existing_schedules", fake.listed)
+    return fake
 
 
 def test_real_submit_creates_the_schedule_or_starts_a_run(
-    cloud_settings: Settings, monkeypatch: pytest.MonkeyPatch
+    cloud_settings: Settings, fake_vertex: FakeJob
 ) -> None:
     """With a cron the schedule is created (Vertex AI starts the runs); without, one run."""
-    fake = FakeJob()
-    monkeypatch.setattr(submit, "build_job", lambda plan, credentials=None: fake)
     plan = submit.plan_submission(cloud_settings, "training", PARAMS, dry_run=False)
-    assert submit.submit(plan, dry_run=False)["schedule_name"] == "schedules/1"
+    assert submit.submit(plan, dry_run=False)["schedule_name"] == "schedules/2"
     plan = submit.plan_submission(cloud_settings, "training", PARAMS, False, schedule_cron="")
-    assert submit.submit(plan, dry_run=False)["resource_name"] == fake.resource_name
-    assert [name for name, _ in fake.calls] == ["create_schedule", "submit"]
-    assert fake.calls[0][1]["cron"] == "TZ=Europe/Paris 0 3 * * 1"
-    assert fake.calls[1][1]["service_account"] == cloud_settings.pipeline_service_account
+    assert submit.submit(plan, dry_run=False)["resource_name"] == fake_vertex.resource_name
+    assert [name for name, _ in fake_vertex.calls] == ["create_schedule", "submit"]
+    assert fake_vertex.calls[0][1]["cron"] == "TZ=Europe/Paris 0 3 * * 1"
+    assert fake_vertex.calls[0][1]["display_name"] == f"{TRAINING_PIPELINE}-schedule"
+    assert fake_vertex.calls[1][1]["service_account"] == cloud_settings.pipeline_service_account
+
+
+def test_redeploying_a_schedule_replaces_the_old_one(
+    cloud_settings: Settings, fake_vertex: FakeJob
+) -> None:
+    """Each deploy leaves exactly one schedule of the name: the new one, then the old deleted."""
+    plan = submit.plan_submission(cloud_settings, "training", PARAMS, dry_run=False)
+    first = submit.submit(plan, dry_run=False)
+    assert first["replaced_schedules"] == ["schedules/old"]
+    second = submit.submit(plan, dry_run=False)
+    assert second["replaced_schedules"] == [first["schedule_name"]]
+    assert [s.resource_name for s in fake_vertex.listed(plan)] == [second["schedule_name"]]
+
+
+def test_a_failed_schedule_leaves_the_old_one_running(
+    cloud_settings: Settings, fake_vertex: FakeJob, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The old schedule is deleted only once its replacement exists."""
+
+    def refused(**kwargs: Any) -> Any:
+        raise RuntimeError("403 Permission denied")
+
+    monkeypatch.setattr(fake_vertex, "create_schedule", refused)
+    plan = submit.plan_submission(cloud_settings, "training", PARAMS, dry_run=False)
+    with pytest.raises(RuntimeError, match="403"):
+        submit.submit(plan, dry_run=False)
+    assert fake_vertex.deleted == []

@@ -51,6 +51,11 @@ class SubmitPlan:
     images: dict[str, str] = field(default_factory=dict)
     placeholders: list[str] = field(default_factory=list)
 
+    @property
+    def schedule_name(self) -> str:
+        """The schedule's display name: one per pipeline of this project, replaced on redeploy."""
+        return f"{self.job_kwargs['display_name']}-schedule"
+
     def describe(self) -> dict[str, Any]:
         """The plan as JSON-ready data."""
         out: dict[str, Any] = {
@@ -59,7 +64,7 @@ class SubmitPlan:
             "service_account": self.service_account,
             "images": sorted(set(self.images.values())),
             "schedule": (
-                {"cron": self.schedule_cron, "display_name": f"{self.pipeline}-schedule"}
+                {"cron": self.schedule_cron, "display_name": self.schedule_name}
                 if self.schedule_cron
                 else None
             ),
@@ -167,11 +172,36 @@ def build_job(plan: SubmitPlan, credentials: Credentials | None = None) -> Pipel
     return PipelineJob(**plan.job_kwargs, credentials=credentials)
 
 
+def existing_schedules(plan: SubmitPlan) -> list[Any]:
+    """The schedules of this plan's name in its project and region (a Vertex AI call)."""
+    from google.cloud.aiplatform import PipelineJobSchedule
+
+    return PipelineJobSchedule.list(
+        filter=f'display_name="{plan.schedule_name}"',
+        project=plan.job_kwargs["project"],
+        location=plan.job_kwargs["location"],
+    )
+
+
+def _delete_older_schedules(plan: SubmitPlan, keep: str) -> list[str]:
+    """Delete the schedules this one replaces (a schedule's pipeline spec cannot be updated).
+
+    Called after the new schedule exists, so a failed deployment leaves the old one running.
+    """
+    deleted = []
+    for old in existing_schedules(plan):
+        if old.resource_name != keep:
+            old.delete()
+            deleted.append(old.resource_name)
+    return deleted
+
+
 def submit(plan: SubmitPlan, dry_run: bool) -> dict[str, Any]:
     """Submit the plan and return what was sent.
 
     Dry run: build the job offline, send nothing. Otherwise create the schedule when a
-    cron is set (Vertex AI then starts the runs), else start one run now.
+    cron is set (Vertex AI then starts the runs) and delete the schedules of the same name
+    it replaces, else start one run now.
     """
     if dry_run:
         from google.auth.credentials import AnonymousCredentials
@@ -183,11 +213,22 @@ def submit(plan: SubmitPlan, dry_run: bool) -> dict[str, Any]:
     if plan.schedule_cron:
         schedule = job.create_schedule(
             cron=plan.schedule_cron,
-            display_name=f"{plan.pipeline}-schedule",
+            display_name=plan.schedule_name,
             service_account=plan.service_account,
         )
-        logger.info("schedule created", name=schedule.resource_name, cron=plan.schedule_cron)
-        return {"dry_run": False, **plan.describe(), "schedule_name": schedule.resource_name}
+        replaced = _delete_older_schedules(plan, keep=schedule.resource_name)
+        logger.info(
+            "schedule created",
+            name=schedule.resource_name,
+            cron=plan.schedule_cron,
+            replaced=replaced,
+        )
+        return {
+            "dry_run": False,
+            **plan.describe(),
+            "schedule_name": schedule.resource_name,
+            "replaced_schedules": replaced,
+        }
     job.submit(service_account=plan.service_account)
     logger.info("pipeline job submitted", job=job.resource_name)
     return {"dry_run": False, **plan.describe(), "resource_name": job.resource_name}

@@ -82,6 +82,9 @@ def test_api_image_serves_predictions_as_non_root(tmp_path: Path) -> None:
         assert status == 200, answer
         assert json.loads(answer)["fallback"] is False
         assert engine("exec", name, "id", "-u").stdout.strip() == "10001"
+        # The HEALTHCHECK survives the build (podman keeps it only in docker format).
+        health = engine("image", "inspect", "--format", "{{json .Config.Healthcheck}}", image)
+        assert "/health" in health.stdout, health.stdout + health.stderr
     finally:
         engine("rm", "-f", name)
 
@@ -123,6 +126,9 @@ def test_pipeline_image_runs_a_component_task_as_non_root(tmp_path: Path) -> Non
     output = json.loads(result.stdout.split("OUTPUT ", 1)[1])
     [dataset] = output["artifacts"]["dataset"]["artifacts"]
     assert dataset["metadata"]["rows"] == 400
+    # The task logs as on Vertex AI: our JSON lines on stdout, fields kept, not KFP's format.
+    logged = [json.loads(line) for line in result.stdout.splitlines() if '"ingested"' in line]
+    assert [(e["message"], e["rows"], e["severity"]) for e in logged] == [("ingested", 400, "INFO")]
     uid = engine("run", "--rm", image, "id", "-u")
     assert uid.stdout.strip() == "10001"
     help_text = engine("run", "--rm", image)

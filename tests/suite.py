@@ -148,6 +148,21 @@ def run(
     return result
 
 
+def assert_ruff_clean(project: Path, *commands: str) -> None:
+    """`ruff check` and `ruff format --check` (or only the `commands` named) pass with the
+    project's own configuration: `make check` is green on its first commit."""
+    ruff = str(Path(sys.executable).parent / "ruff")
+    argv = {
+        "check": [ruff, "check", "--no-cache"],
+        "format": [ruff, "format", "--check", "--no-cache"],
+    }
+    for command in commands or ("check", "format"):
+        result = subprocess.run(
+            [*argv[command], "."], cwd=project, capture_output=True, text=True, check=False
+        )
+        assert result.returncode == 0, f"ruff {command}:\n{result.stdout}{result.stderr}"
+
+
 def project_files(project: Path) -> Iterator[Path]:
     """Every file of a rendered project, without tool outputs."""
     skip = {

@@ -12,8 +12,6 @@ import ast
 import json
 import operator
 import re
-import subprocess
-import sys
 import tempfile
 import tomllib
 from pathlib import Path
@@ -25,7 +23,14 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from jinja2 import TemplateError
 
-from tests.suite import MENU, TEMPLATES_DIR, project_files, render, template_context
+from tests.suite import (
+    MENU,
+    TEMPLATES_DIR,
+    assert_ruff_clean,
+    project_files,
+    render,
+    template_context,
+)
 
 READY = [t for t in MENU if (TEMPLATES_DIR / t / "cookiecutter.json").exists()]
 FREE_TEXT = ("project_name", "description", "author_name", "author_email")
@@ -136,19 +141,6 @@ def assert_values_intact(project: Path, answers: dict[str, str]) -> None:
     assert package.name.isascii(), package.name
 
 
-def assert_lint_clean(project: Path) -> None:
-    """ruff passes with the project's own configuration: `make check` is green on commit one."""
-    ruff = str(Path(sys.executable).parent / "ruff")
-    result = subprocess.run(
-        [ruff, "check", "--no-cache", "--quiet", "."],
-        cwd=project,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
-
-
 def check_hostile_render(
     template: str, answers: dict[str, str], capfd: pytest.CaptureFixture[str]
 ) -> None:
@@ -179,7 +171,7 @@ def check_hostile_render(
             assert_files_parse(project)
             assert_values_intact(project, answers)
             assert windows_unsafe(project) == []
-            assert_lint_clean(project)
+            assert_ruff_clean(project, "check")
 
 
 @pytest.mark.parametrize("template", READY)
@@ -231,7 +223,7 @@ def test_non_ascii_project_name_gets_an_ascii_slug_and_package(
     assert (project / "src" / slug.replace("-", "_")).is_dir()
     assert_values_intact(project, {"project_name": name})
     assert windows_unsafe(project) == []
-    assert_lint_clean(project)
+    assert_ruff_clean(project, "check")
 
 
 @pytest.mark.parametrize("name", ["Con", "aux", "NUL", "Com1", "lpt9."])

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
-import sys
 import tomllib
 from pathlib import Path
 
@@ -15,6 +13,7 @@ import yaml
 from tests.suite import (
     MENU,
     TEMPLATES_DIR,
+    assert_ruff_clean,
     choices,
     option_matrix,
     project_files,
@@ -108,14 +107,7 @@ def test_render_parses_and_has_the_options_files(
 def test_render_is_lint_and_format_clean(case: tuple[str, dict[str, str]], out: Path) -> None:
     """ruff check and ruff format --check pass with the project's own configuration."""
     template, answers = case
-    project = rendered(template, **answers)
-    ruff = str(Path(sys.executable).parent / "ruff")
-    for command in (
-        [ruff, "check", "--no-cache", "."],
-        [ruff, "format", "--check", "--no-cache", "."],
-    ):
-        result = subprocess.run(command, cwd=project, capture_output=True, text=True, check=False)
-        assert result.returncode == 0, result.stdout + result.stderr
+    assert_ruff_clean(rendered(template, **answers))
 
 
 @pytest.mark.parametrize("template", READY)
@@ -126,15 +118,7 @@ def test_longest_allowed_names_stay_format_clean(template: str, out: Path) -> No
     project = render(
         template, out, project_name="Long", project_slug=name.replace("_", "-"), package_name=name
     )
-    ruff = str(Path(sys.executable).parent / "ruff")
-    result = subprocess.run(
-        [ruff, "format", "--check", "--no-cache", "."],
-        cwd=project,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
+    assert_ruff_clean(project, "format")
 
 
 HOSTILE = {

@@ -4,15 +4,22 @@ Cookiecutter renders this file with Jinja and runs it with its own Python, in th
 (still empty) project directory; a non-zero exit makes it delete that directory.
 It is self-contained and stdlib-only because hooks cannot import siblings. cruft
 re-runs it in a temporary render on update, so it only reads its context (with
-defaults: cruft sets no `_repo_dir`, `_output_dir` or `_cookiecutter`) and touches nothing.
+defaults: cruft sets no `_repo_dir`, `_output_dir` or `_cookiecutter`) and touches nothing
+in the project. Once the answers pass, it notes the project's empty folders (a render over
+an existing project, -f) in the system temp folder, so the post-gen tidy-up keeps them.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import keyword
+import os
 import re
 import sys
+import tempfile
 import unicodedata
+from pathlib import Path
 
 # JSON is a Python literal once these three names exist; jsonify escapes every value.
 true, false, null = True, False, None
@@ -121,9 +128,28 @@ def problems(answers: dict[str, object], given: dict[str, object] | None = None)
     return found
 
 
+def existing_empty_folders_file(root: Path) -> Path:
+    """Where the empty folders a render found are noted (post_gen_project reads the same)."""
+    digest = hashlib.sha256(str(root.resolve()).encode()).hexdigest()[:16]
+    return Path(tempfile.gettempdir()) / f"mlops-templates-empty-folders-{digest}.json"
+
+
+def note_empty_folders(root: Path) -> list[str]:
+    """Note the project's empty folders before rendering: they are the user's, not ours."""
+    empty = [
+        os.path.relpath(dirpath, root)
+        for dirpath, dirnames, filenames in os.walk(root)
+        if not dirnames and not filenames and Path(dirpath) != root
+    ]
+    existing_empty_folders_file(root).write_text(json.dumps(empty), encoding="utf-8")
+    return empty
+
+
 if __name__ == "__main__":
     sys.stderr.reconfigure(errors="backslashreplace")  # a Windows pipe may not take every letter
     errors = problems(ANSWERS, GIVEN)
     for line in errors:
         print(f"ERROR: {line}", file=sys.stderr)
+    if not errors:
+        note_empty_folders(Path.cwd())
     sys.exit(1 if errors else 0)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -71,6 +73,23 @@ def test_overwrite_keeps_the_users_own_files(out: Path) -> None:
     render("package", out, overwrite=True)
     assert (project / "notes.md").read_text() == "mine"
     assert (project / "src" / "my_library" / "model.py").read_text() == "X = 1\n"
+
+
+def test_overwrite_keeps_the_users_empty_folders(out: Path) -> None:
+    """The post-gen tidy-up removes only the empty folders this render left, not the user's."""
+    project = render("package", out, ci_provider="none")
+    assert not (project / ".github").exists()  # emptied by the option: removed
+    (project / "data" / "raw").mkdir(parents=True)
+    (project / "notebooks").mkdir()
+    render("package", out, overwrite=True, ci_provider="none")
+    assert (project / "data" / "raw").is_dir()
+    assert (project / "notebooks").is_dir()
+    assert not (project / ".github").exists()
+    # The hooks' note of the user's empty folders is read once and removed.
+    digest = hashlib.sha256(str(project.resolve()).encode()).hexdigest()[:16]
+    assert not (
+        Path(tempfile.gettempdir()) / f"mlops-templates-empty-folders-{digest}.json"
+    ).exists()
 
 
 def snapshot(root: Path) -> dict[str, bytes]:

@@ -17,6 +17,7 @@ from pathlib import Path
 from bench.measure import Figure
 from bench.pipeline import pipeline_figures
 from bench.render import finished_templates, render_figures, render_to_green_figures
+from bench.report import markdown
 from bench.serving import coldstart_figures, serving_figures
 from bench.suite import suite_figures
 
@@ -89,10 +90,10 @@ def main(argv: list[str] | None = None) -> int:
         figures += groups()[name](args)
     print(table(figures))
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(
-        json.dumps({"machine": machine(), "figures": [f.as_dict() for f in figures]}, indent=2)
-    )
-    print(f"\nfigures written to {args.out}")
+    results = {"machine": machine(), "figures": [f.as_dict() for f in figures]}
+    args.out.write_text(json.dumps(results, indent=2))
+    args.out.with_suffix(".md").write_text(markdown(results) + "\n")
+    print(f"\nfigures written to {args.out}, as a Markdown table to {args.out.with_suffix('.md')}")
     return 0  # a missed target is reported in the table, not as a failure of the run
 
 

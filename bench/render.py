@@ -76,7 +76,9 @@ def render_to_green_figures(templates: list[str], runs: int) -> list[Figure]:
                 phases[phase].append(seconds)
             totals.append(sum(timing.values()))
         figures.append(Figure(f"render to green {template}", "s", totals, note="warm uv cache"))
-        figures += [Figure(f"  {template}: {phase}", "s", t) for phase, t in phases.items()]
+        figures += [
+            Figure(f"render to green {template}: {phase}", "s", t) for phase, t in phases.items()
+        ]
     return figures
 
 

@@ -45,5 +45,5 @@ clean: ## Remove build outputs and the environments
 docs: install ## Build the documentation site into build/site (strict: broken links fail)
 	$(VENV_BIN)/mkdocs build --strict
 
-bench: install ## Benchmarks: table on stdout, figures in build/bench/results.json (QUICK=1 fewer runs, FULL=1 also times make test, ONLY=group,...)
+bench: install ## Benchmarks: table on stdout, figures in build/bench/results.json and .md (QUICK=1 fewer runs, FULL=1 also times make test, ONLY=group,...)
 	$(VENV_BIN)/python -m bench.run $(if $(QUICK),--quick) $(if $(FULL),--full-suite) $(if $(ONLY),--only $(ONLY))

@@ -141,10 +141,12 @@ def test_pipeline_make_run_trains_locally_and_prints_the_model_uri(pipeline_proj
     assert (model / "model.joblib").stat().st_size > 0
     assert json.loads((model / "metadata.json").read_text())["metrics"]["roc_auc"] >= 0.7
     assert "outputs/" in (pipeline_project / ".gitignore").read_text().splitlines()
-    # KFP's executor sets up logging before the project's logger is imported: each line
-    # of a task comes out once, not once per handler.
+    # KFP's executor sets up logging before the project's logger is imported; ops.logging
+    # replaces its handler: each line of a task comes out once, as JSON with its fields.
     lines = (done.stdout + done.stderr).splitlines()
-    assert sum(line.rstrip().endswith("ingested") for line in lines) == 1, done.stdout[-3000:]
+    ingested = [json.loads(line) for line in lines if '"message": "ingested"' in line]
+    assert [(e["rows"], e["columns"]) for e in ingested] == [(400, 7)], done.stdout[-3000:]
+    assert not [line for line in lines if line.rstrip().endswith("]: ingested")]
 
 
 @pytest.mark.slow

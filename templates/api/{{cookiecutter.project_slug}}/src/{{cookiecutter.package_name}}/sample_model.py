@@ -1,3 +1,4 @@
+{%- import "model_contract.j2" as contract -%}
 """The sample model: `make sample-model` writes models/sample/{model.joblib,metadata.json}.
 
 The same format as the pipeline template's export, so the service runs before a real model
@@ -19,14 +20,11 @@ from typing import Any
 from {{ cookiecutter.package_name }} import __version__
 
 FEATURES = [
-    "age",
-    "income_k",
-    "debt_ratio",
-    "credit_lines",
-    "late_payments",
-    "tenure_months",
+{%- for name in contract.features %}
+    "{{ name }}",
+{%- endfor %}
 ]
-LABEL = "default"
+LABEL = "{{ contract.label }}"
 # One applicant: the docs' example and the tests' record.
 SAMPLE_RECORD: dict[str, float] = {
     "age": 42.0,

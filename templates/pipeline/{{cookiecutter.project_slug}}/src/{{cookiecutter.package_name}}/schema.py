@@ -1,3 +1,4 @@
+{%- import "model_contract.j2" as contract -%}
 """Column names shared by the steps, the expectation suites and the sample data.
 
 Edit this (and `expectations.py`) when you bring your own data.
@@ -6,14 +7,11 @@ Edit this (and `expectations.py`) when you bring your own data.
 from __future__ import annotations
 
 FEATURES: tuple[str, ...] = (
-    "age",
-    "income_k",
-    "debt_ratio",
-    "credit_lines",
-    "late_payments",
-    "tenure_months",
+{%- for name in contract.features %}
+    "{{ name }}",
+{%- endfor %}
 )
-LABEL = "default"
+LABEL = "{{ contract.label }}"
 
 PREDICTION = "prediction"
 PROBABILITY = "probability"

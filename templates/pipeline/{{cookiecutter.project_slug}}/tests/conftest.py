@@ -3,6 +3,11 @@
 {% endblock %}
 {%- block from_imports %}from typing import Any
 {% endblock %}
+{%- block third_party_imports %}import pandas as pd
+{% endblock %}
+{%- block first_party_imports %}from {{ cookiecutter.package_name }}.contract import Contract, load_contract, parse_contract
+from {{ cookiecutter.package_name }}.ops.config import get_settings
+from {{ cookiecutter.package_name }}.steps.io import read_table{% endblock %}
 {%- block fixtures %}
 
 
@@ -40,8 +45,15 @@ def _no_project_variables(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
 @pytest.fixture(scope="session")
 def sample_path() -> Path:
-    """The sample training table in data/."""
+    """The project's sample data (data/sample.csv): what `make schema` last wrote."""
     return ROOT / "data" / "sample.csv"
+
+
+@pytest.fixture(scope="session")
+def sample(sample_path: Path, contract: Contract) -> pd.DataFrame:
+    """The sample data, read as the pipeline reads it."""
+    return read_table(sample_path, contract)
+{% include "tests/contract_fixtures.py.j2" %}
 {%- if cookiecutter.tracking == "clearml" %}
 
 

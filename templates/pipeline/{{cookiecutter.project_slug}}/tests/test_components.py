@@ -10,7 +10,7 @@ import pytest
 from kfp import dsl
 
 from {{ cookiecutter.package_name }} import components as c
-from {{ cookiecutter.package_name }}.schema import PREDICTION, PROBABILITY
+from {{ cookiecutter.package_name }}.contract import Contract
 from {{ cookiecutter.package_name }}.steps.validate import DataValidationError
 
 
@@ -19,11 +19,13 @@ def artifact(kind: type[dsl.Artifact], path: Path) -> dsl.Artifact:
     return kind(uri=str(path))
 
 
-def test_training_components_chain_and_export_a_model(sample_path: Path, tmp_path: Path) -> None:
+def test_training_components_chain_and_export_a_model(
+    sample_path: Path, sample: pd.DataFrame, contract: Contract, tmp_path: Path
+) -> None:
     """ingest, validate, train, evaluate and export, each feeding the next."""
     dataset = artifact(dsl.Dataset, tmp_path / "dataset")
     c.ingest.python_func(source=str(sample_path), dataset=dataset)
-    assert dataset.metadata["rows"] == 400
+    assert dataset.metadata["rows"] == len(sample)
 
     report = artifact(dsl.Artifact, tmp_path / "report")
     c.validate_data.python_func(
@@ -41,52 +43,57 @@ def test_training_components_chain_and_export_a_model(sample_path: Path, tmp_pat
         model=model,
         test_data=test_data,
     )
-    assert test_data.metadata["rows"] == 100
+    assert test_data.metadata["rows"] == len(pd.read_csv(tmp_path / "test"))
+    assert model.metadata["task"] == contract.task
 
     metrics = artifact(dsl.Metrics, tmp_path / "metrics")
     curves = artifact(dsl.ClassificationMetrics, tmp_path / "curves")
+    evaluation = artifact(dsl.Artifact, tmp_path / "evaluation")
     passed = c.evaluate.python_func(
         model=model,
         test_data=test_data,
-        metric="roc_auc",
-        threshold=0.7,
+        metric="",
+        threshold=-1e9 if contract.task == "regression" else 0.0,
         metrics=metrics,
         curves=curves,
+        evaluation=evaluation,
     )
     assert passed is True
-    assert metrics.metadata["roc_auc"] > 0.7
-    assert curves.metadata["confusionMatrix"]["rows"]
+    report_json = json.loads((tmp_path / "evaluation").read_text())
+    assert metrics.metadata[report_json["metric"]] == report_json["metrics"][report_json["metric"]]
+    if contract.task != "regression":
+        assert curves.metadata["confusionMatrix"]["rows"]
 
     exported = artifact(dsl.Model, tmp_path / "exported")
     copy = tmp_path / "stable-copy"
     uri = c.export_model.python_func(
-        model=model, metrics=metrics, export_uri=str(copy), exported_model=exported
+        model=model, evaluation=evaluation, export_uri=str(copy), exported_model=exported
     )
     assert uri == str(copy)
     for folder in (tmp_path / "exported", copy):
         metadata = json.loads((folder / "metadata.json").read_text())
-        assert metadata["metrics"]["roc_auc"] == metrics.metadata["roc_auc"]
-        assert (folder / "model.joblib").is_file()
+        assert metadata["metrics"] == report_json["metrics"]
+        assert (folder / metadata["model_file"]).is_file()
     without_copy = artifact(dsl.Model, tmp_path / "exported-2")
     assert c.export_model.python_func(
-        model=model, metrics=metrics, export_uri="", exported_model=without_copy
+        model=model, evaluation=evaluation, export_uri="", exported_model=without_copy
     ) == str(tmp_path / "exported-2")
 
     predictions = artifact(dsl.Dataset, tmp_path / "predictions")
     c.predict.python_func(model=exported, dataset=dataset, predictions=predictions)
-    assert {PREDICTION, PROBABILITY} <= set(pd.read_csv(tmp_path / "predictions").columns)
+    columns = list(pd.read_csv(tmp_path / "predictions").columns)
+    assert columns[-len(contract.output_columns) :] == contract.output_columns
 
 
 def test_validation_failure_fails_the_task_after_writing_the_report(
-    sample_path: Path, tmp_path: Path
+    sample: pd.DataFrame, contract: Contract, tmp_path: Path
 ) -> None:
     """With fail_on_error the task raises; the report is on disk for the post-mortem."""
-    broken = pd.read_csv(sample_path)
-    broken.loc[0, "age"] = -1
-    broken.to_csv(tmp_path / "broken.csv", index=False)
+    column = contract.feature_names[0]
+    sample.drop(columns=[column]).to_csv(tmp_path / "broken.csv", index=False)
     dataset = artifact(dsl.Dataset, tmp_path / "broken.csv")
     report = artifact(dsl.Artifact, tmp_path / "report")
-    with pytest.raises(DataValidationError, match="column 'age'"):
+    with pytest.raises(DataValidationError, match="missing from the table"):
         c.validate_data.python_func(
             dataset=dataset, suite="training", fail_on_error=True, report=report
         )

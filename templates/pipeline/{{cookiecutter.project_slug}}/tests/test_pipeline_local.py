@@ -1,4 +1,5 @@
-"""End to end on KFP's local runner: each task a subprocess of this Python, no network."""
+"""End to end on KFP's local runner, as `make run` and `make predict` run it: each task a
+subprocess of this Python, no network. Slow: `make test-fast` leaves these out."""
 
 from __future__ import annotations
 
@@ -8,94 +9,111 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from {{ cookiecutter.package_name }}.cli import EXIT_BELOW_THRESHOLD, main
-from {{ cookiecutter.package_name }}.local_run import run_batch_prediction
-from {{ cookiecutter.package_name }}.ops.config import Settings
-from {{ cookiecutter.package_name }}.pipelines import TRAINING_PIPELINE
-from {{ cookiecutter.package_name }}.schema import PREDICTION, PROBABILITY
-from {{ cookiecutter.package_name }}.steps.io import load_model
+from {{ cookiecutter.package_name }}.cli import EXIT_BELOW_THRESHOLD, EXIT_FAILED, main
+from {{ cookiecutter.package_name }}.contract import Contract
+from {{ cookiecutter.package_name }}.model import load_model
 
 pytestmark = pytest.mark.slow
+TRAINING_STEPS = ["ingest", "validate-data", "train", "evaluate", "export-model"]
 
 
-def model_uri(stdout: str) -> Path:
-    """The path on the `model_uri: ` line, which must be there exactly once."""
-    lines = [line for line in stdout.splitlines() if line.startswith("model_uri: ")]
+def line_value(stdout: str, key: str) -> str:
+    """The value on the `key: ` line, which must be there exactly once."""
+    lines = [line for line in stdout.splitlines() if line.startswith(f"{key}: ")]
     assert len(lines) == 1, stdout[-3000:]
-    return Path(lines[0].removeprefix("model_uri: "))
+    return lines[0].removeprefix(f"{key}: ")
 
 
-def run_dir(outputs: Path) -> Path:
-    """The folder of the one training run under `outputs`."""
-    [folder] = outputs.glob(f"{TRAINING_PIPELINE}-*")
-    return folder
+def shown_steps(stdout: str) -> list[list[str]]:
+    """The step lines: name and status."""
+    return [line.split()[:2] for line in stdout.splitlines() if line.startswith("  ")]
 
 
 def test_run_trains_exports_and_the_model_predicts(
     sample_path: Path,
+    contract: Contract,
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
 {%- if cookiecutter.tracking == "clearml" %}
     tracking_dir: Path,
 {%- endif %}
 ) -> None:
-    """`run` prints the exported model's folder; batch prediction then uses that model."""
+    """A short run report (a line per step, metrics, gate, model_uri), the full logs in a
+    file; then batch prediction with the exported model."""
     outputs = tmp_path / "outputs"
     assert main(["run", "--data", str(sample_path), "--output-dir", str(outputs)]) == 0
-    logs = capsys.readouterr().out  # this process's output and, streamed, the tasks'
-    exported = model_uri(logs)
-    # A task's line keeps its fields (KFP's own log format would drop them).
-    assert any("trained" in line and "estimator" in line for line in logs.splitlines()), logs
+    out = capsys.readouterr().out
+    assert shown_steps(out) == [[step, "ok"] for step in TRAINING_STEPS]
+    assert len(out.splitlines()) < 80
+    assert "passed" in line_value(out, "gate")
+    exported = Path(line_value(out, "model_uri"))
     assert exported.is_relative_to(outputs)
     metadata = json.loads((exported / "metadata.json").read_text())
-    assert metadata["metrics"]["roc_auc"] >= 0.7
-    assert hasattr(load_model(exported), "predict_proba")
-    steps = {p.name for p in run_dir(outputs).iterdir()}
-    assert {"ingest", "validate-data", "train", "evaluate", "export-model"} <= steps
-    report = json.loads((run_dir(outputs) / "validate-data" / "report").read_text())
-    assert report["success"] is True
+    assert metadata["gate"]["passed"] is True
+    assert load_model(exported).contract == contract
+
+    log = Path(line_value(out, "log"))
+    assert log.name == "run.log"
+    logged = log.read_text()
+    assert "\x1b[" not in logged  # KFP's colours stay on terminals
+    # A task's line keeps its fields (KFP's own log format would drop them).
+    assert any("trained" in line and "estimator" in line for line in logged.splitlines())
+    assert {p.name for p in log.parent.iterdir()} >= set(TRAINING_STEPS)
 {%- if cookiecutter.tracking == "clearml" %}
     # The train and evaluate tasks were tracked, each as one offline ClearML session.
     assert len(list((tracking_dir / "offline").glob("*.zip"))) == 2
 {%- endif %}
 
-    result = run_batch_prediction(Settings(output_dir=outputs), exported, sample_path)
-    assert result.predictions_uri is not None
-    predictions = pd.read_csv(result.predictions_uri)
-    assert {PREDICTION, PROBABILITY} <= set(predictions.columns)
+    args = ["run", "--pipeline", "batch-prediction", "--model-uri", str(exported)]
+    assert main([*args, "--data", str(sample_path), "--output-dir", str(outputs)]) == 0
+    out = capsys.readouterr().out
+    predictions = pd.read_csv(line_value(out, "predictions_uri"))
+    assert list(predictions.columns)[-len(contract.output_columns) :] == contract.output_columns
     assert len(predictions) == len(pd.read_csv(sample_path))
 
 
-def test_a_model_below_the_threshold_is_not_exported(
+def test_a_model_below_the_gate_is_not_exported(
     sample_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """The gate skips the export step; `run` says so and exits with its own code."""
+    """The gate skips the export step; `run` says so last and exits with its own code."""
     outputs = tmp_path / "outputs"
-    args = ["run", "--data", str(sample_path), "--output-dir", str(outputs), "--threshold", "0.999"]
-    assert main(args) == EXIT_BELOW_THRESHOLD
+    args = ["run", "--data", str(sample_path), "--output-dir", str(outputs)]
+    assert main([*args, "--threshold", "0.9999"]) == EXIT_BELOW_THRESHOLD
     captured = capsys.readouterr()
     assert "model_uri" not in captured.out
-    assert "threshold" in captured.err
-    assert not (run_dir(outputs) / "export-model").exists()
+    assert "missed" in line_value(captured.out, "gate")
+    error = captured.err.strip().splitlines()[0]
+    assert error == "error: the model missed the gate: nothing was exported"
     assert not (outputs / "models").exists() or not any((outputs / "models").iterdir())
 
 
-def test_invalid_data_stops_the_pipeline_before_training(
+def test_invalid_data_stops_before_training_and_says_why_last(
+    sample: pd.DataFrame, contract: Contract, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The last lines name the step, the column and the rule, what to do and the log file."""
+    column = contract.feature_names[-1]
+    sample.drop(columns=[column]).to_csv(tmp_path / "broken.csv", index=False)
+    args = ["run", "--data", str(tmp_path / "broken.csv"), "--output-dir", str(tmp_path / "out")]
+    assert main(args) == EXIT_FAILED
+    captured = capsys.readouterr()
+    assert shown_steps(captured.out)[-1] == ["validate-data", "FAILED"]
+    err = captured.err.strip().splitlines()
+    assert err[0].startswith("error: step 'validate-data' failed: DataValidationError")
+    assert f"  - column {column!r}: missing from the table (expect_column_to_exist)" in err
+    assert err[-2].startswith("what to do: fix the data")
+    log = Path(err[-1].removeprefix("full log: "))
+    assert log.is_file()
+    assert not (log.parent / "train").exists()
+
+
+def test_a_failing_step_names_itself_and_its_reason_last(
     sample_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """A failed expectation fails the run at validation, naming the column and values."""
-    broken = pd.read_csv(sample_path)
-    broken.loc[0:1, "age"] = [-3, 140]
-    broken.to_csv(tmp_path / "broken.csv", index=False)
+    """Any step, not only validation: here the estimator refuses its hyper-parameter."""
     outputs = tmp_path / "outputs"
-    assert main(["run", "--data", str(tmp_path / "broken.csv"), "--output-dir", str(outputs)]) == 1
-    captured = capsys.readouterr()
-    assert "Inner task failed: 'validate-data'" in captured.err
-    assert "column 'age'" in captured.err  # the failed expectations, repeated at the end
-    logs = captured.out  # the tasks' logs, streamed by the local runner
-    assert "Data validation failed" in logs
-    assert "column 'age'" in logs
-    assert "[-3, 140]" in logs
-    assert not (run_dir(outputs) / "train").exists()
-    report = json.loads((run_dir(outputs) / "validate-data" / "report").read_text())
-    assert report["success"] is False
+    args = ["run", "--data", str(sample_path), "--output-dir", str(outputs)]
+    assert main([*args, "--regularization", "-1"]) == EXIT_FAILED
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err[0].startswith("error: step 'train' failed: ")
+    assert "-1" in err[0]
+    assert err[-1].startswith("full log: ")

@@ -1,7 +1,8 @@
-"""Command line: `{{ cookiecutter.package_name }} run | compile | submit | validate`.
+"""Command line: `{{ cookiecutter.package_name }} run | schema | validate | compile | submit`.
 
 Heavy libraries (kfp, Great Expectations, scikit-learn, aiplatform) are imported inside
-the commands, so `--help` is instant.
+the commands, so `--help` is instant. A refused command prints one `error:` line naming the
+value and the rule, then what to do, and changes nothing.
 """
 
 from __future__ import annotations
@@ -14,31 +15,42 @@ from pathlib import Path
 from typing import Any
 
 from {{ cookiecutter.package_name }} import __version__
+from {{ cookiecutter.package_name }}.contract import TASKS, ContractError
 from {{ cookiecutter.package_name }}.ops.config import ENV_PREFIX, Settings, get_settings
 
 PIPELINES = ("training", "batch-prediction")
-METRICS = ("roc_auc", "accuracy", "f1", "precision", "recall")
 SUITES = ("training", "features", "predictions")
+EXIT_FAILED = 1  # a step failed: the last lines say which and why
+EXIT_REFUSED = 2  # bad input: nothing ran
 EXIT_BELOW_THRESHOLD = 3  # `run`: the model missed the gate, nothing was exported
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (separate so tests and docs can inspect it)."""
-    parser = argparse.ArgumentParser(
-        prog="{{ cookiecutter.package_name }}",
-        description=__doc__,
-    )
+    parser = argparse.ArgumentParser(prog="{{ cookiecutter.package_name }}", description=__doc__)
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
 
     run = sub.add_parser("run", help="run a pipeline locally (KFP's local runner, no cloud)")
     run.add_argument("--pipeline", choices=PIPELINES, default="training")
     run.add_argument("--data", help="CSV to train on or predict for (default: data_path)")
-    run.add_argument("--metric", choices=METRICS, help="the gate's metric (default: eval_metric)")
-    run.add_argument("--threshold", type=float, help="export only if metric >= threshold")
-    run.add_argument("--regularization", type=float, default=1.0, help="LogisticRegression's C")
-    run.add_argument("--model-uri", help="batch-prediction: an exported model folder or file")
+    run.add_argument("--metric", help="the gate's metric (default: eval_metric, else the task's)")
+    run.add_argument("--threshold", type=float, help="the gate's threshold")
+    run.add_argument("--regularization", type=float, default=1.0, help="inverse strength")
+    run.add_argument("--model-uri", help="batch-prediction: an exported model folder")
     run.add_argument("--output-dir", type=Path, help="default: output_dir (outputs/)")
+    run.add_argument("--verbose", action="store_true", help="every task's log on the terminal")
+
+    schema = sub.add_parser("schema", help="infer the data contract from a CSV; write it")
+    schema.add_argument("--data", required=True, help="the CSV to infer the contract from")
+    schema.add_argument("--label", required=True, help="the column to predict")
+    schema.add_argument("--task", choices=TASKS, help="default: inferred from the label")
+    schema.add_argument("--ids", help="comma-separated id columns, passed to predictions")
+
+    check = sub.add_parser("validate", help="check a CSV against an expectation suite")
+    check.add_argument("--data", help="default: data_path")
+    check.add_argument("--suite", choices=SUITES, default="training")
+    check.add_argument("--report", type=Path, help="also write the JSON report here")
 
     comp = sub.add_parser("compile", help="compile the pipeline specs (YAML) into build_dir")
     comp.add_argument("--build-dir", type=Path, help="default: build_dir (build/)")
@@ -49,17 +61,19 @@ def build_parser() -> argparse.ArgumentParser:
     submit.add_argument("--dry-run", action="store_true", help="build the job, send nothing")
     submit.add_argument("--data-uri", help="default: pipeline_data_uri")
     submit.add_argument("--model-uri", help="batch-prediction: gs:// URI of an exported model")
-    submit.add_argument("--metric", choices=METRICS)
+    submit.add_argument("--metric")
     submit.add_argument("--threshold", type=float)
     when = submit.add_mutually_exclusive_group()
     when.add_argument("--schedule", metavar="CRON", help="default: pipeline_schedule_cron")
     when.add_argument("--no-schedule", action="store_true", help="one run now, even if scheduled")
-
-    check = sub.add_parser("validate", help="check a CSV against an expectation suite")
-    check.add_argument("--data", help="default: data_path")
-    check.add_argument("--suite", choices=SUITES, default="training")
-    check.add_argument("--report", type=Path, help="also write the JSON report here")
     return parser
+
+
+def fail(message: str, hint: str | None = None) -> None:
+    """The last lines of a refused or failed command, on stderr."""
+    print(f"error: {message}", file=sys.stderr)
+    if hint:
+        print(f"what to do: {hint}", file=sys.stderr)
 
 
 def _run(args: argparse.Namespace, settings: Settings) -> int:
@@ -68,15 +82,24 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
     if args.output_dir:
         settings = settings.model_copy(update={"output_dir": args.output_dir})
     if args.pipeline == "batch-prediction" and not args.model_uri:
-        print("error: the batch-prediction pipeline needs --model-uri", file=sys.stderr)
-        return 2
+        fail("the batch-prediction pipeline needs a model: MODEL_URI=<folder> (--model-uri)")
+        return EXIT_REFUSED
     data = Path(args.data or settings.data_path)
     if not data.is_file():
-        print(f"error: no data file {str(data)!r}", file=sys.stderr)
-        return 2
+        fail(f"no data file {str(data)!r}", "give DATA=path/to/table.csv (--data)")
+        return EXIT_REFUSED
+    if args.pipeline == "batch-prediction" and not Path(args.model_uri).exists():
+        fail(f"no model folder {args.model_uri!r}", "give the folder `make run` printed")
+        return EXIT_REFUSED
+    print(f"{args.pipeline} pipeline on {data}", flush=True)
     try:
         if args.pipeline == "batch-prediction":
-            result = local_run.run_batch_prediction(settings, args.model_uri, data)
+            result = local_run.run_batch_prediction(
+                settings, args.model_uri, data, verbose=args.verbose
+            )
+            for warning in result.warnings:
+                print(warning)
+            print(f"log: {result.log_file}")
             print(f"predictions_uri: {result.predictions_uri}")
             return 0
         result = local_run.run_training(
@@ -85,15 +108,62 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
             metric=args.metric,
             threshold=args.threshold,
             regularization=args.regularization,
+            verbose=args.verbose,
         )
     except local_run.PipelineFailedError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 1
+        fail(str(error))
+        return EXIT_FAILED
+    evaluation = result.evaluation or {}
+    if evaluation:
+        scores = " ".join(f"{k}={v:.4f}" for k, v in evaluation["metrics"].items())
+        metric, threshold = evaluation["metric"], evaluation["threshold"]
+        value = evaluation["metrics"][metric]
+        print(f"metrics: {scores}")
+        verdict = "passed" if result.passed else "missed"
+        print(f"gate: {metric} {value:.4f} against {threshold}: {verdict}")
+    print(f"log: {result.log_file}")
     if result.model_uri is None:
-        print("the model missed the evaluation threshold: nothing exported", file=sys.stderr)
+        fail(
+            "the model missed the gate: nothing was exported",
+            "improve the model or the data, or change the gate (METRIC=, THRESHOLD=)",
+        )
         return EXIT_BELOW_THRESHOLD
     print(f"model_uri: {result.model_uri}")
     return 0
+
+
+def _schema(args: argparse.Namespace, settings: Settings) -> int:
+    from {{ cookiecutter.package_name }} import schema
+    from {{ cookiecutter.package_name }}.contract import CONTRACT_FILE
+    from {{ cookiecutter.package_name }}.expectations import SUITES as SUITE_BUILDERS
+
+    ids = [c.strip() for c in args.ids.split(",") if c.strip()] if args.ids else None
+    root = schema.source_tree_root()
+    frame = schema.read_csv(args.data)
+    inferred = schema.infer_contract(frame, args.label, args.task, ids, source=str(args.data))
+    sample = root / "data" / "sample.csv"
+    rows = schema.sample_rows(inferred.contract)
+    schema.write_schema(inferred, schema.PROJECT, CONTRACT_FILE, sample, rows)
+    print("\n".join(schema.describe(inferred)))
+    print(f"contract: {CONTRACT_FILE.relative_to(root)}")
+    print(f"sample data: {sample.relative_to(root)} ({rows} synthetic rows from the contract)")
+    sizes = ", ".join(
+        f"{name} {len(build(inferred.contract).expectations)}"
+        for name, build in SUITE_BUILDERS.items()
+    )
+    checks = (CONTRACT_FILE.parent / "checks.py").relative_to(root)
+    print(f"expectation suites, from the contract: {sizes}; add your own in {checks}")
+    print(f"next: make check, then make run DATA={args.data}")
+    return 0
+
+
+def _validate(args: argparse.Namespace, settings: Settings) -> int:
+    from {{ cookiecutter.package_name }}.steps.validate import validate_file
+
+    data = args.data or settings.data_path
+    report = validate_file(data, args.suite, args.report, fail_on_error=False)
+    print(report.summary())
+    return 0 if report.success else 1
 
 
 def _compile(args: argparse.Namespace, settings: Settings) -> int:
@@ -113,16 +183,23 @@ def _compile(args: argparse.Namespace, settings: Settings) -> int:
 
 def _submit(args: argparse.Namespace, settings: Settings) -> int:
     from {{ cookiecutter.package_name }} import submit
+    from {{ cookiecutter.package_name }}.contract import load_contract
+    from {{ cookiecutter.package_name }}.steps.evaluate import resolve_gate
 
     params: dict[str, Any]
     if args.pipeline == "training":
         data_uri = args.data_uri or settings.pipeline_data_uri
         if not data_uri and args.dry_run:
             data_uri = "gs://dry-run-bucket/data/train.csv"
+        metric, threshold = resolve_gate(
+            load_contract(),
+            args.metric or settings.eval_metric,
+            settings.eval_threshold if args.threshold is None else args.threshold,
+        )
         params = {
             "data_uri": data_uri,
-            "metric": args.metric or settings.eval_metric,
-            "threshold": settings.eval_threshold if args.threshold is None else args.threshold,
+            "metric": metric,
+            "threshold": threshold,
             "test_fraction": settings.test_fraction,
             "seed": settings.random_seed,
             "export_uri": settings.pipeline_export_uri,
@@ -134,33 +211,34 @@ def _submit(args: argparse.Namespace, settings: Settings) -> int:
             params = {k: v or f"gs://dry-run-bucket/{k}" for k, v in params.items()}
         missing = [f"--{k.replace('_', '-')}" for k, v in params.items() if not v]
     if missing:
-        print(f"error: missing {', '.join(missing)}", file=sys.stderr)
-        return 2
+        fail(f"missing {', '.join(missing)}")
+        return EXIT_REFUSED
     cron = "" if args.no_schedule else args.schedule
     try:
         plan = submit.plan_submission(settings, args.pipeline, params, args.dry_run, cron)
         sent = submit.submit(plan, dry_run=args.dry_run)
     except submit.SubmitConfigError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
+        fail(str(error))
+        return EXIT_REFUSED
     print(json.dumps(sent, indent=2, default=str))
     return 0
-
-
-def _validate(args: argparse.Namespace, settings: Settings) -> int:
-    from {{ cookiecutter.package_name }}.steps.validate import validate_file
-
-    data = args.data or settings.data_path
-    report = validate_file(data, args.suite, args.report, fail_on_error=False)
-    print(report.summary())
-    return 0 if report.success else 1
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command; return the process exit code."""
     args = build_parser().parse_args(argv)
-    commands = {"run": _run, "compile": _compile, "submit": _submit, "validate": _validate}
-    return commands[args.command](args, get_settings())
+    commands = {
+        "run": _run,
+        "schema": _schema,
+        "validate": _validate,
+        "compile": _compile,
+        "submit": _submit,
+    }
+    try:
+        return commands[args.command](args, get_settings())
+    except ContractError as error:  # bad data, contract or gate: say which, change nothing
+        fail(str(error), error.hint)
+        return EXIT_REFUSED
 
 
 if __name__ == "__main__":

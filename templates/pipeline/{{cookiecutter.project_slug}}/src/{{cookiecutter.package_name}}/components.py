@@ -16,7 +16,7 @@ compiled specs: see `compile.py`.
 from kfp import dsl
 from kfp.dsl import Artifact, ClassificationMetrics, Dataset, Input, Metrics, Model, Output
 
-BASE_IMAGE = "{{ cookiecutter.project_slug | lower }}:latest"
+BASE_IMAGE = "{{ cookiecutter.project_slug }}:latest"
 
 
 @dsl.component(base_image=BASE_IMAGE, install_kfp_package=False)
@@ -55,12 +55,12 @@ def train(
     model: Output[Model],
     test_data: Output[Dataset],
 ) -> None:
-    """Fit the scikit-learn pipeline; also emit the held-out test split."""
-    from {{ cookiecutter.package_name }}.steps.train import TrainParams
+    """Fit the model the data contract describes; also emit the held-out test split."""
+    from {{ cookiecutter.package_name }}.model import TrainParams
     from {{ cookiecutter.package_name }}.steps.train import train as run_train
 
-    params = TrainParams(regularization=regularization, test_fraction=test_fraction, seed=seed)
-    info = run_train(dataset.path, model.path, test_data.path, params)
+    params = TrainParams(regularization=regularization)
+    info = run_train(dataset.path, model.path, test_data.path, params, test_fraction, seed)
     model.metadata.update(info)
     test_data.metadata["rows"] = info["test_rows"]
 
@@ -73,44 +73,47 @@ def evaluate(
     threshold: float,
     metrics: Output[Metrics],
     curves: Output[ClassificationMetrics],
+    evaluation: Output[Artifact],
 ) -> bool:
-    """Score the model; return whether `metric` >= `threshold` (the export gate)."""
+    """Score the model; return whether it passes the gate (`metric` against `threshold`)."""
     from {{ cookiecutter.package_name }}.steps.evaluate import evaluate as run_evaluate
 
-    result = run_evaluate(model.path, test_data.path, metric, threshold)
+    result = run_evaluate(model.path, test_data.path, metric, threshold, evaluation.path)
     for name, value in result.metrics.items():
         metrics.log_metric(name, value)
     metrics.metadata.update(
         {"gate_metric": metric, "threshold": threshold, "passed": result.passed}
     )
-    curves.log_confusion_matrix(["0", "1"], result.confusion_matrix)
-    roc = result.roc_curve
-    curves.log_roc_curve(roc["fpr"], roc["tpr"], roc["thresholds"])
+    if result.confusion_matrix:
+        curves.log_confusion_matrix(result.labels, result.confusion_matrix)
+    if result.roc_curve:
+        roc = result.roc_curve
+        curves.log_roc_curve(roc["fpr"], roc["tpr"], roc["thresholds"])
     # A plain bool, not a NamedTuple: kfp.local skips a dsl.If on a NamedTuple field.
     return result.passed
 
 
 @dsl.component(base_image=BASE_IMAGE, install_kfp_package=False)
 def export_model(
-    model: Input[Model], metrics: Input[Metrics], export_uri: str, exported_model: Output[Model]
+    model: Input[Model], evaluation: Input[Artifact], export_uri: str, exported_model: Output[Model]
 ) -> str:
-    """Write model.joblib and metadata.json; also to `export_uri` when given. Return the URI."""
-    from {{ cookiecutter.package_name }}.steps.evaluate import METRICS
+    """Write the servable model folder; also to `export_uri` when given. Return its URI."""
     from {{ cookiecutter.package_name }}.steps.export import export_model as run_export
+    from {{ cookiecutter.package_name }}.steps.io import read_json
 
-    values = {k: float(v) for k, v in metrics.metadata.items() if k in METRICS}
-    extra = {"source_model": model.uri, "train": dict(model.metadata)}
-    run_export(model.path, exported_model.path, values, extra)
-    exported_model.metadata.update({"framework": "scikit-learn", "metrics": values})
+    report = read_json(evaluation.path)
+    extra = {"source_model": model.uri}
+    run_export(model.path, exported_model.path, report, extra)
+    exported_model.metadata.update({"metrics": report["metrics"], **dict(model.metadata)})
     if export_uri:
-        run_export(model.path, export_uri, values, extra)
+        run_export(model.path, export_uri, report, extra)
         return export_uri
     return str(exported_model.uri)
 
 
 @dsl.component(base_image=BASE_IMAGE, install_kfp_package=False)
 def predict(model: Input[Model], dataset: Input[Dataset], predictions: Output[Dataset]) -> None:
-    """Batch predictions: add the `prediction` and `probability` columns."""
+    """Batch predictions: the ids (or the input) and the contract's output columns."""
     from {{ cookiecutter.package_name }}.steps.predict import predict_file
 
     predictions.metadata.update(predict_file(model.path, dataset.path, predictions.path))

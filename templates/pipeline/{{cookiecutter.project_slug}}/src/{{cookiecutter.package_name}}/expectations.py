@@ -1,13 +1,12 @@
-"""Expectation suites (Great Expectations 1.x): edit these to match your data.
+"""Expectation suites (Great Expectations 1.x), derived from the data contract.
 
-Each suite is a plain list of expectations; every expectation class is documented at
-https://greatexpectations.io/expectations/ . Keep bounds loose enough for real data
-and tight enough to catch broken extracts.
-
-* `training`: the training table, features and label;
+* `training`: the training table: every feature's presence, emptiness, bounds and categories;
+  the label's presence and values (each class present, or the regression value's bounds);
 * `features`: the same feature checks without the label (batch-prediction input);
-* `predictions`: model monitoring, the batch predictions' ranges and distribution.
+* `predictions`: model monitoring: the predictions' columns, ranges and spread, against the
+  label's shares in the contract.
 
+Edit `contract.yaml` to change what the data may be, and `checks.py` to add your own checks.
 GX is imported inside the functions: importing this module stays cheap.
 """
 
@@ -18,11 +17,20 @@ import os
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from {{ cookiecutter.package_name }}.schema import FEATURES, LABEL, PREDICTION, PROBABILITY
+from {{ cookiecutter.package_name }} import checks
+from {{ cookiecutter.package_name }}.contract import (
+    PREDICTION,
+    PROBABILITY,
+    Contract,
+    load_contract,
+)
 
 if TYPE_CHECKING:
     from great_expectations import ExpectationSuite
     from great_expectations.expectations import Expectation
+
+MIN_TRAINING_ROWS = 20  # fewer rows cannot be split into a training and a test part
+MONITORING_BAND = 0.3  # predicted shares may drift this far from the contract's before a warning
 
 
 def configure_gx() -> None:
@@ -34,30 +42,100 @@ def configure_gx() -> None:
     logging.getLogger("great_expectations").setLevel(logging.WARNING)
 
 
-def _feature_expectations(min_rows: int) -> list[Expectation]:
+def feature_expectations(contract: Contract, min_rows: int) -> list[Expectation]:
+    """Row count, then each feature's presence, emptiness, bounds and categories; ids' presence."""
     import great_expectations.expectations as gxe
 
-    checks: list[Expectation] = [
-        gxe.ExpectTableRowCountToBeBetween(min_value=min_rows, max_value=10_000_000),
+    checks_: list[Expectation] = [
+        gxe.ExpectTableRowCountToBeBetween(min_value=min_rows, max_value=None),
     ]
-    for column in FEATURES:
-        checks += [
-            gxe.ExpectColumnToExist(column=column),
-            gxe.ExpectColumnValuesToNotBeNull(column=column),
+    for feature in contract.features:
+        column = feature.name
+        checks_.append(gxe.ExpectColumnToExist(column=column))
+        if not feature.nullable:
+            checks_.append(gxe.ExpectColumnValuesToNotBeNull(column=column))
+        if feature.min is not None or feature.max is not None:
+            checks_.append(
+                gxe.ExpectColumnValuesToBeBetween(
+                    column=column, min_value=feature.min, max_value=feature.max
+                )
+            )
+        if feature.categories is not None:
+            checks_.append(
+                gxe.ExpectColumnValuesToBeInSet(column=column, value_set=feature.categories)
+            )
+    checks_ += [gxe.ExpectColumnToExist(column=column) for column in contract.ids]
+    return checks_
+
+
+def label_expectations(contract: Contract) -> list[Expectation]:
+    """The label is there, never empty, and takes the contract's values."""
+    import great_expectations.expectations as gxe
+
+    column = contract.label.name
+    found: list[Expectation] = [
+        gxe.ExpectColumnToExist(column=column),
+        gxe.ExpectColumnValuesToNotBeNull(column=column),
+    ]
+    if contract.task == "regression":
+        if contract.label.min is not None or contract.label.max is not None:
+            found.append(
+                gxe.ExpectColumnValuesToBeBetween(
+                    column=column, min_value=contract.label.min, max_value=contract.label.max
+                )
+            )
+        return found
+    keys = contract.class_keys
+    return [
+        *found,
+        gxe.ExpectColumnValuesToBeInSet(column=column, value_set=keys),
+        # Every class present: a model cannot learn a class it never sees.
+        gxe.ExpectColumnDistinctValuesToContainSet(column=column, value_set=keys),
+    ]
+
+
+def prediction_expectations(contract: Contract) -> list[Expectation]:
+    """Monitoring: the outputs' presence and ranges, and their spread against the contract."""
+    import great_expectations.expectations as gxe
+
+    found: list[Expectation] = [
+        gxe.ExpectTableRowCountToBeBetween(min_value=1, max_value=None),
+        gxe.ExpectColumnValuesToNotBeNull(column=PREDICTION),
+    ]
+    if contract.task == "regression":
+        low, high = contract.label.min, contract.label.max
+        if low is not None or high is not None:
+            found.append(
+                gxe.ExpectColumnValuesToBeBetween(column=PREDICTION, min_value=low, max_value=high)
+            )
+        return found
+    found.append(gxe.ExpectColumnValuesToBeInSet(column=PREDICTION, value_set=contract.class_keys))
+    rates = contract.base_rates()
+    if contract.task == "binary":
+        share = rates[contract.class_keys[1]]
+        return [
+            *found,
+            gxe.ExpectColumnValuesToNotBeNull(column=PROBABILITY),
+            gxe.ExpectColumnValuesToBeBetween(column=PROBABILITY, min_value=0, max_value=1),
+            # Drift: the mean score far from the positive share in the contract's data.
+            gxe.ExpectColumnMeanToBeBetween(
+                column=PROBABILITY,
+                min_value=round(max(0.0, share - MONITORING_BAND), 4),
+                max_value=round(min(1.0, share + MONITORING_BAND), 4),
+            ),
+            # A constant score means a broken model or broken input.
+            gxe.ExpectColumnStdevToBeBetween(column=PROBABILITY, min_value=0.001),
         ]
-    checks += [
-        # Value ranges: a value outside means a broken extract or a unit change.
-        gxe.ExpectColumnValuesToBeBetween(column="age", min_value=18, max_value=100),
-        gxe.ExpectColumnValuesToBeBetween(column="income_k", min_value=0, max_value=1_000),
-        gxe.ExpectColumnValuesToBeBetween(column="debt_ratio", min_value=0, max_value=5),
-        gxe.ExpectColumnValuesToBeBetween(column="credit_lines", min_value=0, max_value=100),
-        gxe.ExpectColumnValuesToBeBetween(column="late_payments", min_value=0, max_value=100),
-        gxe.ExpectColumnValuesToBeBetween(column="tenure_months", min_value=0, max_value=1_000),
-        # Distribution: the average borrower should not move much between extracts.
-        gxe.ExpectColumnMeanToBeBetween(column="age", min_value=25, max_value=70),
-        gxe.ExpectColumnMeanToBeBetween(column="debt_ratio", min_value=0.1, max_value=1.5),
-    ]
-    return checks
+    for key, column in zip(contract.class_keys, contract.probability_columns, strict=True):
+        found += [
+            gxe.ExpectColumnValuesToBeBetween(column=column, min_value=0, max_value=1),
+            gxe.ExpectColumnMeanToBeBetween(
+                column=column,
+                min_value=round(max(0.0, rates[key] - MONITORING_BAND), 4),
+                max_value=round(min(1.0, rates[key] + MONITORING_BAND), 4),
+            ),
+        ]
+    return found
 
 
 def _suite(name: str, expectations: list[Expectation]) -> ExpectationSuite:
@@ -66,57 +144,43 @@ def _suite(name: str, expectations: list[Expectation]) -> ExpectationSuite:
     return gx.ExpectationSuite(name=name, expectations=expectations)
 
 
-def training_suite() -> ExpectationSuite:
-    configure_gx()
-    import great_expectations.expectations as gxe
-
+def training_suite(contract: Contract) -> ExpectationSuite:
+    """Features and label of the training table, then your training checks."""
     return _suite(
         "training",
         [
-            *_feature_expectations(min_rows=50),  # enough rows to train and test
-            gxe.ExpectColumnToExist(column=LABEL),
-            gxe.ExpectColumnValuesToBeInSet(column=LABEL, value_set=[0, 1]),
-            # Class balance: both classes present, neither vanishing.
-            gxe.ExpectColumnMeanToBeBetween(column=LABEL, min_value=0.05, max_value=0.95),
+            *feature_expectations(contract, min_rows=MIN_TRAINING_ROWS),
+            *label_expectations(contract),
+            *checks.training_checks(contract),
         ],
     )
 
 
-def features_suite() -> ExpectationSuite:
-    configure_gx()
-    return _suite("features", _feature_expectations(min_rows=1))
+def features_suite(contract: Contract) -> ExpectationSuite:
+    """Features of batch-prediction input, then your features checks."""
+    return _suite(
+        "features", [*feature_expectations(contract, min_rows=1), *checks.features_checks(contract)]
+    )
 
 
-def predictions_suite() -> ExpectationSuite:
-    configure_gx()
-    import great_expectations.expectations as gxe
-
+def predictions_suite(contract: Contract) -> ExpectationSuite:
+    """Monitoring of batch predictions, then your predictions checks."""
     return _suite(
         "predictions",
-        [
-            gxe.ExpectTableRowCountToBeBetween(min_value=1),
-            gxe.ExpectColumnValuesToNotBeNull(column=PROBABILITY),
-            gxe.ExpectColumnValuesToBeBetween(column=PROBABILITY, min_value=0, max_value=1),
-            gxe.ExpectColumnValuesToBeInSet(column=PREDICTION, value_set=[0, 1]),
-            # Distribution bounds: alert when the share of predicted defaults or the mean
-            # score drifts away from what training saw (~40 % positives on the sample).
-            gxe.ExpectColumnMeanToBeBetween(column=PREDICTION, min_value=0.05, max_value=0.8),
-            gxe.ExpectColumnMeanToBeBetween(column=PROBABILITY, min_value=0.1, max_value=0.8),
-            gxe.ExpectColumnStdevToBeBetween(column=PROBABILITY, min_value=0.05),
-        ],
+        [*prediction_expectations(contract), *checks.predictions_checks(contract)],
     )
 
 
-SUITES: dict[str, Callable[[], ExpectationSuite]] = {
+SUITES: dict[str, Callable[[Contract], ExpectationSuite]] = {
     "training": training_suite,
     "features": features_suite,
     "predictions": predictions_suite,
 }
 
 
-def get_suite(name: str) -> ExpectationSuite:
-    """The suite called `name` (one of SUITES)."""
-    try:
-        return SUITES[name]()
-    except KeyError:
-        raise ValueError(f"unknown expectation suite {name!r}; known: {sorted(SUITES)}") from None
+def get_suite(name: str, contract: Contract | None = None) -> ExpectationSuite:
+    """The suite called `name` (one of SUITES) for `contract` (default: the project's)."""
+    if name not in SUITES:
+        raise ValueError(f"unknown expectation suite {name!r}; known: {sorted(SUITES)}")
+    configure_gx()
+    return SUITES[name](contract or load_contract())

@@ -2,7 +2,8 @@
 
 Each task runs as `python -m kfp.dsl.executor_main` in a subprocess of this interpreter
 (`use_venv=False`): the project's own environment, no per-task venv, no pip install, no
-network. Outputs land under `settings.output_dir` (git-ignored `outputs/`).
+network. Outputs land under `settings.output_dir` (git-ignored `outputs/`): one folder per run,
+with every task's artifacts and the run's full log (`run.log`).
 """
 
 from __future__ import annotations
@@ -11,32 +12,38 @@ import contextlib
 import datetime as dt
 import json
 import os
-import re
-import time
+import sys
 import warnings
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from {{ cookiecutter.package_name }}.console import Console, Step, captured
 from {{ cookiecutter.package_name }}.ops.config import Settings
-from {{ cookiecutter.package_name }}.ops.logging import ENV_PREFIX, active_format, logger
-from {{ cookiecutter.package_name }}.steps.io import MODEL_FILE
+from {{ cookiecutter.package_name }}.ops.logging import ENV_PREFIX, active_format
+from {{ cookiecutter.package_name }}.steps.failures import FAILURE_FILE_VARIABLE
+
+LOG_FILE = "run.log"
 
 
 class PipelineFailedError(RuntimeError):
-    """A task of a local run failed: its logs, above the message, say why."""
+    """A task of a local run failed: the message names it, says why and what to do."""
 
 
 @dataclass(frozen=True)
 class LocalRunResult:
-    """Where a local run left its outputs."""
+    """Where a local run left its outputs, and what it found."""
 
     pipeline: str
-    output_dir: Path
+    run_dir: Path | None
+    log_file: Path
+    steps: list[Step] = field(default_factory=list)
     passed: bool | None = None
     model_uri: Path | None = None
     predictions_uri: Path | None = None
+    evaluation: dict[str, Any] | None = None
+    warnings: list[str] = field(default_factory=list)
 
 
 def init_local(output_dir: Path) -> None:
@@ -52,46 +59,80 @@ def init_local(output_dir: Path) -> None:
 
 
 @contextlib.contextmanager
-def _tasks_log_like_this_process() -> Iterator[None]:
-    """Tasks write to a pipe, so on their own they would pick JSON even when this process
-    writes text to a terminal: pass them this process's format (unless one is set)."""
-    variable = f"{ENV_PREFIX}LOG_FORMAT"
+def _task_environment(failure_file: Path) -> Iterator[None]:
+    """What the tasks inherit: where a failed step records why, and this process's log
+    format (tasks write to a pipe, so on their own they would always pick JSON)."""
+    added = {FAILURE_FILE_VARIABLE: str(failure_file)}
     chosen = active_format()
-    if variable in os.environ or chosen is None:
-        yield
-        return
-    os.environ[variable] = chosen
+    if f"{ENV_PREFIX}LOG_FORMAT" not in os.environ and chosen is not None:
+        added[f"{ENV_PREFIX}LOG_FORMAT"] = chosen
+    os.environ.update(added)
     try:
         yield
     finally:
-        os.environ.pop(variable, None)
+        for key in added:
+            os.environ.pop(key, None)
 
 
-def _run_pipeline(pipeline: Callable[..., Any], output_dir: Path, **arguments: Any) -> Any:
-    """Run a pipeline function locally; a failed task raises PipelineFailedError."""
-    started = time.time()
-    with warnings.catch_warnings(), _tasks_log_like_this_process():
-        # The runner warns when an image name lacks "python": ours is a placeholder here.
-        warnings.filterwarnings("ignore", message="You may be attemping to run a task")
-        # Cloud-only task settings (display names, caching options) do nothing locally.
-        warnings.filterwarnings("ignore", message=r".*have no effect in the current local runner")
-        try:
-            return pipeline(**arguments)
-        except RuntimeError as error:  # kfp.local's "... finished with status FAILURE ..."
-            message = re.sub(r"\x1b\[[0-9;]*m", "", str(error))  # without the colours
-            failed = _failed_validations(output_dir, since=started)
-            raise PipelineFailedError("\n".join([message, *failed])) from error
+def _run_pipeline(
+    pipeline: Callable[..., Any],
+    name: str,
+    output_dir: Path,
+    verbose: bool,
+    **arguments: Any,
+) -> tuple[Any, Path | None, Path, list[Step]]:
+    """Run a pipeline function locally: its output, its folder, its log file and its steps.
+
+    A failed task raises PipelineFailedError naming the step, the reason and the log file.
+    """
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S-%f")
+    log_file = output_dir / f".{name}-{stamp}.log"
+    failure_file = output_dir / f".{name}-{stamp}.failure.json"
+    before = {p.name for p in output_dir.glob(f"{name}-*")}
+    console = Console(log_file.open("w", encoding="utf-8"), sys.stdout, verbose)
+    error: BaseException | None = None
+    output = None
+    try:
+        with warnings.catch_warnings(), _task_environment(failure_file), captured(console):
+            # The runner warns when an image name lacks "python": ours is a placeholder here.
+            warnings.filterwarnings("ignore", message="You may be attemping to run a task")
+            # Cloud-only task settings (display names, caching options) do nothing locally.
+            warnings.filterwarnings("ignore", message=r".*have no effect in the current local")
+            try:
+                output = pipeline(**arguments)
+            except RuntimeError as raised:  # kfp.local's "... finished with status FAILURE"
+                error = raised
+    finally:
+        console.log.close()
+    run_dir = next((p for p in output_dir.glob(f"{name}-*") if p.name not in before), None)
+    if run_dir is not None:
+        log_file = log_file.replace(run_dir / LOG_FILE)
+    if error is not None:
+        raise PipelineFailedError(_why(console.steps, failure_file, error, log_file)) from error
+    failure_file.unlink(missing_ok=True)
+    return output, run_dir, log_file, console.steps
 
 
-def _failed_validations(output_dir: Path, since: float) -> list[str]:
-    """The summaries of the failed validation reports written since `since`."""
-    summaries = []
-    for path in sorted(output_dir.glob("*/validate-data*/report")):
-        if path.stat().st_mtime >= since:
-            report = json.loads(path.read_text(encoding="utf-8"))
-            if not report["success"]:
-                summaries.append(f"Data validation failed: {report['summary']}")
-    return summaries
+def _why(steps: list[Step], failure_file: Path, error: BaseException, log_file: Path) -> str:
+    """The failed step, the reason it gave and what to do, for the run's last lines."""
+    from {{ cookiecutter.package_name }}.console import plain
+
+    failed = next((s.name for s in reversed(steps) if s.status == "FAILED"), None)
+    try:
+        record = json.loads(failure_file.read_text(encoding="utf-8"))
+        failure_file.unlink()
+    except (OSError, ValueError):
+        record = {"message": plain(str(error)), "hint": "read the log file"}
+    step = f"step {failed!r} failed" if failed else "the run failed"
+    reason = record["message"] if "type" not in record else f"{record['type']}: {record['message']}"
+    return f"{step}: {reason}\nwhat to do: {record['hint']}\nfull log: {log_file}"
+
+
+def _reports(run_dir: Path | None) -> list[dict[str, Any]]:
+    """The validation reports of a run's folder."""
+    if run_dir is None:
+        return []
+    return [json.loads(p.read_text(encoding="utf-8")) for p in sorted(run_dir.glob("*/report"))]
 
 
 def run_training(
@@ -100,23 +141,30 @@ def run_training(
     metric: str | None = None,
     threshold: float | None = None,
     regularization: float = 1.0,
+    verbose: bool = False,
 ) -> LocalRunResult:
     """Run the training pipeline; the model is exported under output_dir/models/."""
-    from {{ cookiecutter.package_name }}.pipelines import (
-        TRAINING_PIPELINE,
-        training_pipeline,
-    )
+    from {{ cookiecutter.package_name }}.contract import load_contract
+    from {{ cookiecutter.package_name }}.pipelines import TRAINING_PIPELINE, training_pipeline
+    from {{ cookiecutter.package_name }}.steps.evaluate import resolve_gate
 
+    metric, threshold = resolve_gate(
+        load_contract(),
+        metric or settings.eval_metric,
+        settings.eval_threshold if threshold is None else threshold,
+    )
     output_dir = settings.output_dir.resolve()
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S-%f")
     export_dir = output_dir / "models" / f"{TRAINING_PIPELINE}-{stamp}"
     init_local(output_dir)
-    task = _run_pipeline(
+    task, run_dir, log_file, steps = _run_pipeline(
         training_pipeline,
+        TRAINING_PIPELINE,
         output_dir,
+        verbose,
         data_uri=str(Path(data or settings.data_path).resolve()),
-        metric=metric or settings.eval_metric,
-        threshold=settings.eval_threshold if threshold is None else threshold,
+        metric=metric,
+        threshold=threshold,
         regularization=regularization,
         test_fraction=settings.test_fraction,
         seed=settings.random_seed,
@@ -125,15 +173,28 @@ def run_training(
         export_uri=str(export_dir),
     )
     passed = bool(task.output)
-    model_uri = export_dir if passed and (export_dir / MODEL_FILE).exists() else None
-    logger.info("local training run finished", passed=passed, model_uri=str(model_uri))
-    return LocalRunResult(TRAINING_PIPELINE, output_dir, passed=passed, model_uri=model_uri)
+    evaluation = None
+    if run_dir is not None and (run_dir / "evaluate" / "evaluation").is_file():
+        evaluation = json.loads((run_dir / "evaluate" / "evaluation").read_text(encoding="utf-8"))
+    exported = passed and (export_dir / "metadata.json").is_file()
+    return LocalRunResult(
+        TRAINING_PIPELINE,
+        run_dir,
+        log_file,
+        steps,
+        passed=passed,
+        model_uri=export_dir if exported else None,
+        evaluation=evaluation,
+    )
 
 
 def run_batch_prediction(
-    settings: Settings, model_uri: str | Path, data: str | Path | None = None
+    settings: Settings,
+    model_uri: str | Path,
+    data: str | Path | None = None,
+    verbose: bool = False,
 ) -> LocalRunResult:
-    """Run the batch-prediction pipeline with an exported model (folder or joblib file)."""
+    """Run the batch-prediction pipeline with an exported model folder."""
     from {{ cookiecutter.package_name }}.pipelines import (
         BATCH_PREDICTION_PIPELINE,
         batch_prediction_pipeline,
@@ -141,12 +202,22 @@ def run_batch_prediction(
 
     output_dir = settings.output_dir.resolve()
     init_local(output_dir)
-    task = _run_pipeline(
+    task, run_dir, log_file, steps = _run_pipeline(
         batch_prediction_pipeline,
+        BATCH_PREDICTION_PIPELINE,
         output_dir,
+        verbose,
         model_uri=str(Path(model_uri).resolve()),
         data_uri=str(Path(data or settings.data_path).resolve()),
     )
-    predictions = Path(task.output.path)
-    logger.info("local batch prediction finished", predictions_uri=str(predictions))
-    return LocalRunResult(BATCH_PREDICTION_PIPELINE, output_dir, predictions_uri=predictions)
+    monitoring = [
+        f"monitoring (not fatal): {r['summary']}" for r in _reports(run_dir) if not r["success"]
+    ]
+    return LocalRunResult(
+        BATCH_PREDICTION_PIPELINE,
+        run_dir,
+        log_file,
+        steps,
+        predictions_uri=Path(task.output.path),
+        warnings=monitoring,
+    )

@@ -5,11 +5,15 @@
 from kfp import dsl
 
 from {{ cookiecutter.package_name }} import components as c
+from {{ cookiecutter.package_name }}.steps.evaluate import default_contract_gate
 
 # Pipeline names: lowercase letters, digits and dashes (KFP's and Vertex AI's rule).
 NAME = "{{ name }}"
 TRAINING_PIPELINE = f"{NAME}-training"
 BATCH_PREDICTION_PIPELINE = f"{NAME}-batch-prediction"
+# The gate's defaults for the data contract's task (roc_auc, f1_macro or r2): local runs and
+# submissions pass their own; these are what a compiled spec shows.
+GATE_METRIC, GATE_THRESHOLD = default_contract_gate()
 
 
 @dsl.pipeline(
@@ -18,8 +22,8 @@ BATCH_PREDICTION_PIPELINE = f"{NAME}-batch-prediction"
 )
 def training_pipeline(
     data_uri: str,
-    metric: str = "roc_auc",
-    threshold: float = 0.7,
+    metric: str = GATE_METRIC,
+    threshold: float = GATE_THRESHOLD,
     regularization: float = 1.0,
     test_fraction: float = 0.25,
     seed: int = 42,
@@ -52,7 +56,7 @@ def training_pipeline(
     with dsl.If(eval_task.outputs["Output"] == True, name="evaluation-passed"):  # noqa: E712
         export_task = c.export_model(
             model=train_task.outputs["model"],
-            metrics=eval_task.outputs["metrics"],
+            evaluation=eval_task.outputs["evaluation"],
             export_uri=export_uri,
         )
         export_task.set_caching_options(False)

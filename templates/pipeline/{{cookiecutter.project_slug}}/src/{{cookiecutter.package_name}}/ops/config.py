@@ -8,9 +8,10 @@
     output_dir: Path = Path("outputs")  # pipeline root of local runs and exported models
     build_dir: Path = Path("build")  # compiled pipeline specs (YAML)
 
-    # Training: the quality gate a model must pass to be exported.
-    eval_metric: Literal["roc_auc", "accuracy", "f1", "precision", "recall"] = "roc_auc"
-    eval_threshold: float = Field(default=0.7, ge=0, le=1)
+    # Training: the quality gate a model must pass to be exported. Empty: the task's default
+    # (roc_auc >= 0.7 binary, f1_macro >= 0.5 multiclass, r2 >= 0.3 regression).
+    eval_metric: str | None = None
+    eval_threshold: float | None = None
     test_fraction: float = Field(default=0.25, gt=0, lt=1)
     random_seed: int = 42
 

@@ -1,24 +1,90 @@
-"""Evaluate: score the model on the held-out data and apply the quality gate{% if cookiecutter.tracking == "clearml" %} (tracked){% endif %}."""
+"""Evaluate: score the model on the held-out data and apply the quality gate (tracked).
+
+The metrics depend on the task; the gate compares one of them to a threshold, in the
+metric's own direction (a score must reach it, an error must stay at or below it).
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
-from sklearn import metrics as skm
-from sklearn.pipeline import Pipeline
-
+from {{ cookiecutter.package_name }}.contract import Contract, ContractError, load_contract
+from {{ cookiecutter.package_name }}.model import CUTOFF, Model, input_matrix, load_model, targets
 from {{ cookiecutter.package_name }}.ops.logging import logger
-{%- if cookiecutter.tracking == "clearml" %}
 from {{ cookiecutter.package_name }}.ops.tracking import track
-{%- endif %}
-from {{ cookiecutter.package_name }}.schema import FEATURES, LABEL
-from {{ cookiecutter.package_name }}.steps.io import load_model, read_table
+from {{ cookiecutter.package_name }}.steps.failures import reported
+from {{ cookiecutter.package_name }}.steps.io import local_path, read_table, write_json
 
-METRICS = ("roc_auc", "accuracy", "f1", "precision", "recall")
-CUTOFF = 0.5  # probability above which a prediction is positive
+if TYPE_CHECKING:
+    import pandas as pd
+
+# Each task's metrics, and whether a greater value is better.
+METRICS: dict[str, dict[str, bool]] = {
+    "binary": {
+        "roc_auc": True,
+        "accuracy": True,
+        "f1": True,
+        "precision": True,
+        "recall": True,
+        "log_loss": False,
+    },
+    "multiclass": {
+        "f1_macro": True,
+        "accuracy": True,
+        "balanced_accuracy": True,
+        "log_loss": False,
+    },
+    "regression": {"r2": True, "rmse": False, "mae": False},
+}
+ALL_METRICS = sorted({name for metrics in METRICS.values() for name in metrics})
+DEFAULT_METRIC = {"binary": "roc_auc", "multiclass": "f1_macro", "regression": "r2"}
+# A score that clearly beats guessing; errors (lower is better) have no default: set THRESHOLD.
+DEFAULT_THRESHOLD = {
+    "roc_auc": 0.7,
+    "accuracy": 0.7,
+    "balanced_accuracy": 0.5,
+    "f1": 0.5,
+    "f1_macro": 0.5,
+    "precision": 0.5,
+    "recall": 0.5,
+    "r2": 0.3,
+}
 ROC_POINTS = 200  # at most this many points of the ROC curve are kept
+
+
+class GateError(ContractError):
+    """The gate's metric or threshold does not fit the task."""
+
+    hint = "choose a metric of the task (METRIC=) and a threshold (THRESHOLD=)"
+
+
+def resolve_gate(
+    contract: Contract, metric: str | None = None, threshold: float | None = None
+) -> tuple[str, float]:
+    """The gate's metric and threshold: the given ones, checked, or the task's defaults."""
+    metrics = METRICS[contract.task]
+    metric = metric or DEFAULT_METRIC[contract.task]
+    if metric not in metrics:
+        raise GateError(
+            f"metric {metric!r} is not a metric of a {contract.task} task: "
+            f"choose one of {', '.join(metrics)}"
+        )
+    if threshold is None:
+        if metric not in DEFAULT_THRESHOLD:
+            raise GateError(f"metric {metric!r} (lower is better) has no default threshold")
+        threshold = DEFAULT_THRESHOLD[metric]
+    return metric, float(threshold)
+
+
+def passes(metrics: dict[str, float], metric: str, threshold: float) -> bool:
+    """The gate: a score at least `threshold`, an error at most `threshold`."""
+    higher = {name: up for task in METRICS.values() for name, up in task.items()}
+    if metric not in metrics or metric not in higher:
+        raise GateError(f"unknown metric {metric!r}; choose one of {sorted(metrics)}")
+    value = metrics[metric]
+    return value >= threshold if higher[metric] else value <= threshold
 
 
 @dataclass(frozen=True)
@@ -29,65 +95,109 @@ class Evaluation:
     metric: str
     threshold: float
     passed: bool
-    confusion_matrix: list[list[int]]
-    roc_curve: dict[str, list[float]]
+    rows: int
+    labels: list[str] = field(default_factory=list)  # the confusion matrix's classes
+    confusion_matrix: list[list[int]] = field(default_factory=list)
+    roc_curve: dict[str, list[float]] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        """As JSON-ready data."""
+        return asdict(self)
 
 
-def compute_metrics(model: Pipeline, frame: pd.DataFrame) -> dict[str, float]:
-    """Every metric of METRICS on a table with the FEATURES and LABEL columns."""
-    truth = frame[LABEL].to_numpy()
-    proba = model.predict_proba(frame[list(FEATURES)])[:, 1]
-    pred = (proba >= CUTOFF).astype(int)
+def compute_metrics(model: Model, frame: pd.DataFrame) -> dict[str, float]:
+    """Every metric of the model's task on a table with the features and the label."""
+    from sklearn import metrics as skm
+
+    contract = model.contract
+    truth = targets(contract, frame)
+    scores = model.scores(input_matrix(contract, frame))
+    if contract.task == "regression":
+        return {
+            "r2": float(skm.r2_score(truth, scores)),
+            "rmse": float(skm.mean_squared_error(truth, scores) ** 0.5),
+            "mae": float(skm.mean_absolute_error(truth, scores)),
+        }
+    labels = list(range(len(contract.classes)))
+    if contract.task == "binary":
+        predicted = (scores[:, 1] >= CUTOFF).astype(int)
+        return {
+            "roc_auc": float(skm.roc_auc_score(truth, scores[:, 1])),
+            "accuracy": float(skm.accuracy_score(truth, predicted)),
+            "f1": float(skm.f1_score(truth, predicted, zero_division=0)),
+            "precision": float(skm.precision_score(truth, predicted, zero_division=0)),
+            "recall": float(skm.recall_score(truth, predicted, zero_division=0)),
+            "log_loss": float(skm.log_loss(truth, scores, labels=labels)),
+        }
+    predicted = scores.argmax(axis=1)
     return {
-        "roc_auc": float(skm.roc_auc_score(truth, proba)),
-        "accuracy": float(skm.accuracy_score(truth, pred)),
-        "f1": float(skm.f1_score(truth, pred, zero_division=0)),
-        "precision": float(skm.precision_score(truth, pred, zero_division=0)),
-        "recall": float(skm.recall_score(truth, pred, zero_division=0)),
+        "f1_macro": float(skm.f1_score(truth, predicted, average="macro", labels=labels)),
+        "accuracy": float(skm.accuracy_score(truth, predicted)),
+        "balanced_accuracy": float(skm.balanced_accuracy_score(truth, predicted)),
+        "log_loss": float(skm.log_loss(truth, scores, labels=labels)),
     }
 
 
-def passes(metrics: dict[str, float], metric: str, threshold: float) -> bool:
-    """The gate: `metric` is at least `threshold`."""
-    if metric not in metrics:
-        raise ValueError(f"unknown metric {metric!r}; choose one of {sorted(metrics)}")
-    return metrics[metric] >= threshold
+def evaluate_model(model: Model, frame: pd.DataFrame, metric: str, threshold: float) -> Evaluation:
+    """Scores, confusion matrix and (binary) ROC curve of `model` on `frame`, and the verdict."""
+    from sklearn import metrics as skm
 
-
-def evaluate_model(
-    model: Pipeline, frame: pd.DataFrame, metric: str, threshold: float
-) -> Evaluation:
-    """Scores, confusion matrix and ROC curve of `model` on `frame`, and the gate's verdict."""
+    contract = model.contract
     scores = compute_metrics(model, frame)
-    truth = frame[LABEL].to_numpy()
-    proba = model.predict_proba(frame[list(FEATURES)])[:, 1]
-    fpr, tpr, thresholds = skm.roc_curve(truth, proba)
-    step = max(1, len(fpr) // ROC_POINTS)  # keep the artifact small on big test sets
-    finite = [min(float(t), 1.0) for t in thresholds[::step]]
-    matrix = skm.confusion_matrix(truth, (proba >= CUTOFF).astype(int), labels=[0, 1])
+    verdict = passes(scores, metric, threshold)
+    if contract.task == "regression":
+        return Evaluation(scores, metric, threshold, verdict, len(frame))
+    truth = targets(contract, frame)
+    proba = model.scores(input_matrix(contract, frame))
+    predicted = (
+        (proba[:, 1] >= CUTOFF).astype(int) if contract.task == "binary" else proba.argmax(axis=1)
+    )
+    labels = list(range(len(contract.classes)))
+    matrix = skm.confusion_matrix(truth, predicted, labels=labels)
+    roc: dict[str, list[float]] = {}
+    if contract.task == "binary":
+        fpr, tpr, cuts = skm.roc_curve(truth, proba[:, 1])
+        step = max(1, len(fpr) // ROC_POINTS)  # keep the artifact small on big test sets
+        roc = {
+            "fpr": fpr[::step].tolist(),
+            "tpr": tpr[::step].tolist(),
+            "thresholds": [min(float(t), 1.0) for t in cuts[::step]],
+        }
     return Evaluation(
-        metrics=scores,
-        metric=metric,
-        threshold=threshold,
-        passed=passes(scores, metric, threshold),
+        scores,
+        metric,
+        threshold,
+        verdict,
+        len(frame),
+        labels=contract.class_keys,
         confusion_matrix=[[int(v) for v in row] for row in matrix],
-        roc_curve={"fpr": fpr[::step].tolist(), "tpr": tpr[::step].tolist(), "thresholds": finite},
+        roc_curve=roc,
     )
 
 
+@reported
 def evaluate(
-    model_path: str | Path, test_path: str | Path, metric: str, threshold: float
+    model_path: str | Path,
+    test_path: str | Path,
+    metric: str | None = None,
+    threshold: float | None = None,
+    report_path: str | Path | None = None,
 ) -> Evaluation:
-    """Evaluate a saved model on a saved test table."""
-{%- if cookiecutter.tracking == "clearml" %}
+    """Evaluate a saved model folder on a saved test table; write the evaluation as JSON."""
+    model = load_model(local_path(model_path))
+    metric, threshold = resolve_gate(model.contract, metric, threshold)
     params = {"metric": metric, "threshold": threshold}
     with track("evaluate", params=params, inputs=[model_path, test_path]) as run:
-        result = evaluate_model(load_model(model_path), read_table(test_path), metric, threshold)
+        result = evaluate_model(model, read_table(test_path, model.contract), metric, threshold)
         run.log_metrics({**result.metrics, "passed": float(result.passed)})
-{%- else %}
-    result = evaluate_model(load_model(model_path), read_table(test_path), metric, threshold)
-{%- endif %}
+    if report_path is not None:
+        write_json(result.to_json(), report_path)
     logger.info(
         "evaluated", gate=metric, threshold=threshold, passed=result.passed, **result.metrics
     )
     return result
+
+
+def default_contract_gate() -> tuple[str, float]:
+    """The project's contract's default gate (the pipelines' parameter defaults)."""
+    return resolve_gate(load_contract())

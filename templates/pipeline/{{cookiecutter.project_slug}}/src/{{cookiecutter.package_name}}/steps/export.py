@@ -1,57 +1,47 @@
-"""Export: write the servable model folder (model.joblib and metadata.json)."""
+"""Export: the servable model folder (model file and metadata.json), with its scores."""
 
 from __future__ import annotations
 
-import datetime as dt
 import shutil
 from pathlib import Path
 from typing import Any
 
 from {{ cookiecutter.package_name }} import __version__
+from {{ cookiecutter.package_name }}.model import read_metadata, write_metadata
 from {{ cookiecutter.package_name }}.ops.logging import logger
-from {{ cookiecutter.package_name }}.schema import (
-    FEATURES,
-    LABEL,
-    PREDICTION,
-    PROBABILITY,
-)
-from {{ cookiecutter.package_name }}.steps.io import (
-    METADATA_FILE,
-    MODEL_FILE,
-    file_sha256,
-    local_path,
-    write_json,
-)
+from {{ cookiecutter.package_name }}.steps.failures import reported
+from {{ cookiecutter.package_name }}.steps.io import local_path
+
+MODEL_NAME = "{{ cookiecutter.project_slug }}"
 
 
+@reported
 def export_model(
-    model_path: str | Path,
+    model_dir: str | Path,
     dest_dir: str | Path,
-    metrics: dict[str, float],
+    evaluation: dict[str, Any],
     extra: dict[str, Any] | None = None,
 ) -> Path:
-    """Copy the model to `dest_dir/model.joblib` and describe it in `dest_dir/metadata.json`.
-
-    The folder (or the joblib file in it) is what a serving API's MODEL_URI takes.
-    """
-    import sklearn
-
-    dest = local_path(dest_dir)
+    """Copy the model folder to `dest_dir` and add the name, version and scores to its
+    metadata.json. The folder is what a serving API's MODEL_URI takes."""
+    source, dest = local_path(model_dir), local_path(dest_dir)
     dest.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(local_path(model_path), dest / MODEL_FILE)
+    for path in source.iterdir():
+        if path.is_file():
+            shutil.copyfile(path, dest / path.name)
     metadata = {
-        "name": "{{ cookiecutter.project_slug }}",
+        "name": MODEL_NAME,
+        "version": __version__,
         "package_version": __version__,
-        "framework": "scikit-learn",
-        "sklearn_version": sklearn.__version__,
-        "created_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "features": list(FEATURES),
-        "label": LABEL,
-        "outputs": [PREDICTION, PROBABILITY],
-        "metrics": metrics,
-        "sha256": file_sha256(dest / MODEL_FILE),
+        **read_metadata(source),
+        "metrics": evaluation["metrics"],
+        "gate": {
+            "metric": evaluation["metric"],
+            "threshold": evaluation["threshold"],
+            "passed": evaluation["passed"],
+        },
         **(extra or {}),
     }
-    write_json(metadata, dest / METADATA_FILE)
+    write_metadata(metadata, dest)
     logger.info("exported", path=str(dest))
     return dest

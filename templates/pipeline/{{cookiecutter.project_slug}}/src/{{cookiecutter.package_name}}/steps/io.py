@@ -1,19 +1,21 @@
-"""File helpers of the steps: URIs, tables, JSON, models."""
+"""File helpers of the steps: URIs, tables read as the contract says, JSON."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import pandas as pd
+from {{ cookiecutter.package_name }}.contract import Contract, ContractError, load_contract
 
 if TYPE_CHECKING:
-    from sklearn.pipeline import Pipeline
+    import pandas as pd
 
-MODEL_FILE = "model.joblib"
-METADATA_FILE = "metadata.json"
+
+class DataError(ContractError):
+    """A data file that cannot be read; the message names the file and the reason."""
+
+    hint = "check the file: comma-separated, UTF-8, a header row, then data rows"
 
 
 def local_path(uri: str | Path) -> Path:
@@ -24,9 +26,23 @@ def local_path(uri: str | Path) -> Path:
     return Path(text.removeprefix("file://"))
 
 
-def read_table(path: str | Path) -> pd.DataFrame:
-    """Read a CSV table."""
-    return pd.read_csv(local_path(path))
+def read_table(path: str | Path, contract: Contract | None = None) -> pd.DataFrame:
+    """Read a CSV table; the contract's text columns (categories, ids, classes) stay text."""
+    import pandas as pd
+
+    contract = contract or load_contract()
+    source = local_path(path)
+    if not source.is_file():
+        raise DataError(f"no data file {str(path)!r}")
+    try:
+        frame = pd.read_csv(source, dtype=dict.fromkeys(contract.text_columns(), str))
+    except pd.errors.EmptyDataError:
+        raise DataError(f"{str(path)!r} is empty: it needs a header row and data rows") from None
+    except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as error:
+        reason = (str(error).strip().splitlines() or [type(error).__name__])[0]
+        raise DataError(f"cannot parse {str(path)!r} as CSV: {reason}") from None
+    frame.columns = [str(c) for c in frame.columns]
+    return frame
 
 
 def write_table(frame: pd.DataFrame, path: str | Path) -> Path:
@@ -45,28 +61,6 @@ def write_json(obj: Any, path: str | Path) -> Path:
     return out
 
 
-def file_sha256(path: str | Path) -> str:
-    """The sha256 of a file's bytes."""
-    with local_path(path).open("rb") as handle:
-        return hashlib.file_digest(handle, "sha256").hexdigest()
-
-
-def save_model(model: Pipeline, path: str | Path) -> Path:
-    """Save a fitted model with joblib."""
-    import joblib
-
-    out = local_path(path)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    joblib.dump(model, out)
-    return out
-
-
-def load_model(uri: str | Path) -> Pipeline:
-    """Load a fitted model from a joblib file or an exported model folder."""
-    import joblib
-
-    path = local_path(uri)
-    if path.is_dir():
-        path = path / MODEL_FILE
-    model: Pipeline = joblib.load(path)
-    return model
+def read_json(path: str | Path) -> Any:
+    """Read a JSON file."""
+    return json.loads(local_path(path).read_text(encoding="utf-8"))

@@ -1,37 +1,56 @@
-"""Batch prediction: a model and a table give a table with `prediction` and `probability` columns."""
+"""Batch prediction: a model folder and a table give the ids (or the input) and the outputs.
+
+Binary: `prediction` (the class) and `probability` (of the positive class); multiclass:
+`prediction` and one `probability_<class>` per class; regression: `prediction` (the value).
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
-from sklearn.pipeline import Pipeline
-
+from {{ cookiecutter.package_name }}.contract import PREDICTION, PROBABILITY
+from {{ cookiecutter.package_name }}.model import Model, load_model
 from {{ cookiecutter.package_name }}.ops.logging import logger
-from {{ cookiecutter.package_name }}.schema import FEATURES, PREDICTION, PROBABILITY
-from {{ cookiecutter.package_name }}.steps.io import load_model, read_table, write_table
+from {{ cookiecutter.package_name }}.steps.failures import reported
+from {{ cookiecutter.package_name }}.steps.io import local_path, read_table, write_table
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
-def predict(model: Pipeline, frame: pd.DataFrame, cutoff: float = 0.5) -> pd.DataFrame:
-    """`frame` with the model's `probability` and 0/1 `prediction` (probability >= cutoff)."""
-    proba = model.predict_proba(frame[list(FEATURES)])[:, 1]
-    out = frame.copy()
-    out[PROBABILITY] = proba.round(6)
-    out[PREDICTION] = (proba >= cutoff).astype(int)
-    return out
+def predict(model: Model, frame: pd.DataFrame) -> pd.DataFrame:
+    """The contract's id columns (all input columns when it has none), then the outputs."""
+    import pandas as pd
+
+    ids = model.contract.ids
+    kept = frame[ids] if ids else frame
+    outputs = pd.DataFrame(model.predict_table(frame), index=frame.index)
+    return pd.concat([kept.drop(columns=list(outputs.columns), errors="ignore"), outputs], axis=1)
 
 
+def summary(model: Model, predictions: pd.DataFrame) -> dict[str, Any]:
+    """A batch's size and the spread of its predictions (tracked as the task's metadata)."""
+    info: dict[str, Any] = {"rows": len(predictions)}
+    task = model.contract.task
+    if task == "regression":
+        info["mean_prediction"] = float(predictions[PREDICTION].mean())
+    else:
+        shares = predictions[PREDICTION].astype(str).value_counts(normalize=True)
+        info["predicted_shares"] = {k: float(shares.get(k, 0.0)) for k in model.contract.class_keys}
+    if task == "binary":
+        info["mean_probability"] = float(predictions[PROBABILITY].mean())
+    return info
+
+
+@reported
 def predict_file(
     model_uri: str | Path, data_path: str | Path, out_path: str | Path
 ) -> dict[str, Any]:
     """Predict for the table at `data_path`, write the result to `out_path`; return a summary."""
-    predictions = predict(load_model(model_uri), read_table(data_path))
+    model = load_model(local_path(model_uri))
+    predictions = predict(model, read_table(data_path, model.contract))
     write_table(predictions, out_path)
-    info: dict[str, Any] = {
-        "rows": len(predictions),
-        "positive_rate": float(predictions[PREDICTION].mean()),
-        "mean_probability": float(predictions[PROBABILITY].mean()),
-    }
+    info = summary(model, predictions)
     logger.info("predicted", **info)
     return info

@@ -1,95 +1,75 @@
-"""Train: split the table, fit a scikit-learn Pipeline, save it{% if cookiecutter.tracking == "clearml" %} (tracked){% endif %}."""
+"""Train: split the table, fit the model the contract describes, save its folder (tracked)."""
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
-from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import train_test_split
-from sklearn.pipeline import Pipeline
-from sklearn.preprocessing import StandardScaler
-
+from {{ cookiecutter.package_name }}.contract import Contract, ContractError, load_contract
+from {{ cookiecutter.package_name }}.model import Model, TrainParams
 from {{ cookiecutter.package_name }}.ops.logging import logger
-{%- if cookiecutter.tracking == "clearml" %}
 from {{ cookiecutter.package_name }}.ops.tracking import track
-{%- endif %}
-from {{ cookiecutter.package_name }}.schema import FEATURES, LABEL
-from {{ cookiecutter.package_name }}.steps.io import read_table, save_model, write_table
+from {{ cookiecutter.package_name }}.steps.failures import reported
+from {{ cookiecutter.package_name }}.steps.io import read_table, write_table
 
+if TYPE_CHECKING:
+    import pandas as pd
 
-@dataclass(frozen=True)
-class TrainParams:
-    """The training's hyper-parameters."""
-
-    regularization: float = 1.0  # LogisticRegression's C (inverse strength)
-    max_iter: int = 1000
-    test_fraction: float = 0.25
-    seed: int = 42
+MIN_ROWS_PER_CLASS = 2  # a stratified split puts at least one row of each class in each part
 
 
 def split(
-    frame: pd.DataFrame, test_fraction: float, seed: int
+    frame: pd.DataFrame, contract: Contract, test_fraction: float, seed: int
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Stratified, reproducible train/test split."""
+    """Reproducible train/test split, stratified by class for classification."""
+    from sklearn.model_selection import train_test_split
+
+    stratify = None
+    if contract.task != "regression":
+        counts = frame[contract.label.name].astype(str).value_counts()
+        rare = {k: int(v) for k, v in counts.items() if v < MIN_ROWS_PER_CLASS}
+        missing = [k for k in contract.class_keys if k not in counts]
+        if rare or missing:
+            per_class = {k: int(counts.get(k, 0)) for k in contract.class_keys}
+            raise ContractError(
+                f"label {contract.label.name!r}: every class needs at least "
+                f"{MIN_ROWS_PER_CLASS} rows to train and test; rows per class: {per_class}"
+            )
+        stratify = frame[contract.label.name].astype(str)
     train_part, test_part = train_test_split(
-        frame, test_size=test_fraction, random_state=seed, stratify=frame[LABEL]
+        frame, test_size=test_fraction, random_state=seed, stratify=stratify
     )
     return train_part, test_part
 
 
-def build_model(params: TrainParams) -> Pipeline:
-    """The untrained model: scaling, then logistic regression."""
-    return Pipeline(
-        [
-            ("scale", StandardScaler()),
-            ("clf", LogisticRegression(C=params.regularization, max_iter=params.max_iter)),
-        ]
-    )
-
-
-def fit(frame: pd.DataFrame, params: TrainParams) -> Pipeline:
-    """Fit the model on a table with the FEATURES and LABEL columns."""
-    model = build_model(params)
-    model.fit(frame[list(FEATURES)], frame[LABEL])
-    return model
-
-
+@reported
 def train(
     data_path: str | Path,
-    model_path: str | Path,
+    model_dir: str | Path,
     test_path: str | Path,
     params: TrainParams,
+    test_fraction: float = 0.25,
+    seed: int = 42,
+    contract: Contract | None = None,
 ) -> dict[str, Any]:
-    """Split `data_path`, fit on the train part, write the model and the held-out test part."""
-{%- if cookiecutter.tracking == "clearml" %}
-    with track("train", params=asdict(params), inputs=[data_path]) as run:
-        info = _train(data_path, model_path, test_path, params)
-        run.log_metrics({"train_rows": info["train_rows"], "test_rows": info["test_rows"]})
-        run.log_artifact(model_path, name="model")
-{%- else %}
-    info = _train(data_path, model_path, test_path, params)
-{%- endif %}
-    logger.info("trained", rows=info["train_rows"], estimator=info["estimator"])
+    """Split `data_path`, fit on the train part; write the model folder and the test part."""
+    contract = contract or load_contract()
+    settings = {**asdict(params), "test_fraction": test_fraction, "seed": seed}
+    with track("train", params=settings, inputs=[data_path]) as run:
+        frame = read_table(data_path, contract)
+        train_part, test_part = split(frame, contract, test_fraction, seed)
+        model = Model.fit(contract, train_part, params)
+        info = {
+            "estimator": model.metadata["estimator"],
+            "task": contract.task,
+            "train_rows": len(train_part),
+            "test_rows": len(test_part),
+            **settings,
+        }
+        model.save(model_dir, training=info)
+        write_table(test_part, test_path)
+        run.log_metrics({"train_rows": len(train_part), "test_rows": len(test_part)})
+        run.log_artifact(model_dir, name="model")
+    logger.info("trained", rows=len(train_part), estimator=info["estimator"], task=contract.task)
     return info
-
-
-def _train(
-    data_path: str | Path, model_path: str | Path, test_path: str | Path, params: TrainParams
-) -> dict[str, Any]:
-    frame = read_table(data_path)
-    train_part, test_part = split(frame, params.test_fraction, params.seed)
-    model = fit(train_part, params)
-    save_model(model, model_path)
-    write_table(test_part, test_path)
-    return {
-        "framework": "scikit-learn",
-        "estimator": type(model[-1]).__name__,
-        "features": list(FEATURES),
-        "label": LABEL,
-        "train_rows": len(train_part),
-        "test_rows": len(test_part),
-        **asdict(params),
-    }

@@ -1,4 +1,9 @@
-"""Validate a table against an expectation suite (Great Expectations 1.x, ephemeral context)."""
+"""Validate a table against an expectation suite (Great Expectations 1.x, ephemeral context).
+
+Before GX runs, the contract's numeric columns are checked for values that are not numbers
+(text in a numeric column): those are reported with the offending text, then read as empty,
+so the ranges and the other expectations still run and report properly.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +12,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from {{ cookiecutter.package_name }}.contract import PREDICTION, Contract, ContractError, load_contract
 from {{ cookiecutter.package_name }}.expectations import configure_gx, get_suite
 from {{ cookiecutter.package_name }}.ops.logging import logger
+from {{ cookiecutter.package_name }}.steps.failures import reported
 from {{ cookiecutter.package_name }}.steps.io import read_table, write_json
 
 if TYPE_CHECKING:
@@ -16,6 +23,8 @@ if TYPE_CHECKING:
     from great_expectations import ExpectationSuite
 
 MAX_VALUES_SHOWN = 10
+NUMBERS_RULE = "values_are_numbers"  # the contract's own check, run before GX
+MISSING_RULE = "expect_column_to_exist"
 
 
 @dataclass(frozen=True)
@@ -31,15 +40,21 @@ class Failure:
     error: str | None = None
 
     def describe(self) -> str:
-        """The expectation with its arguments, and what went wrong."""
-        args = ", ".join(f"{k}={v!r}" for k, v in self.kwargs.items())
+        """The rule, and what broke it, in words."""
+        if self.expectation == MISSING_RULE:
+            return f"missing from the table ({MISSING_RULE})"
+        shown = self.unexpected_values[:MAX_VALUES_SHOWN]
+        if self.expectation == NUMBERS_RULE:
+            return f"{self.unexpected_count} value(s) are not numbers, e.g. {shown!r}"
+        args = ", ".join(f"{k}={v!r}" for k, v in self.kwargs.items() if k != "column")
         text = f"{self.expectation}({args})"
         if self.error:
             return f"{text}: error: {self.error}"
-        if self.unexpected_count is not None:
-            shown = self.unexpected_values[:MAX_VALUES_SHOWN]
+        if self.unexpected_count:
             return f"{text}: {self.unexpected_count} unexpected value(s), e.g. {shown!r}"
-        return f"{text}: observed {self.observed_value!r}"
+        if self.observed_value is not None:
+            return f"{text}: observed {self.observed_value!r}"
+        return f"{text}: failed"
 
 
 @dataclass(frozen=True)
@@ -78,8 +93,10 @@ class ValidationReport:
         }
 
 
-class DataValidationError(RuntimeError):
+class DataValidationError(ContractError):
     """Raised when a table fails its suite; the message lists every failure."""
+
+    hint = "fix the data, or the contract (contract.yaml) if the data is right, then run again"
 
     def __init__(self, report: ValidationReport) -> None:
         super().__init__("Data validation failed: " + report.summary())
@@ -104,8 +121,43 @@ def _failure(item: dict[str, Any]) -> Failure:
     )
 
 
-def validate_dataframe(frame: pd.DataFrame, suite: ExpectationSuite) -> ValidationReport:
-    """Run `suite` on `frame` in a throw-away (ephemeral) GX context."""
+def numeric_columns(contract: Contract, frame: pd.DataFrame) -> list[str]:
+    """The columns of `frame` that the contract says hold numbers."""
+    names = [f.name for f in contract.features if f.kind == "numeric"]
+    if contract.task == "regression":
+        names += [contract.label.name, PREDICTION]
+    return [name for name in names if name in frame.columns]
+
+
+def coerce_numbers(frame: pd.DataFrame, contract: Contract) -> tuple[pd.DataFrame, list[Failure]]:
+    """`frame` with its numeric columns as numbers (text read as empty), and the text found."""
+    import pandas as pd
+
+    failures = []
+    frame = frame.copy()
+    for column in numeric_columns(contract, frame):
+        if pd.api.types.is_numeric_dtype(frame[column]):
+            continue
+        numbers = pd.to_numeric(frame[column], errors="coerce")
+        bad = frame[column][numbers.isna() & frame[column].notna()]
+        if len(bad):
+            failures.append(
+                Failure(
+                    expectation=NUMBERS_RULE,
+                    column=column,
+                    kwargs={"column": column},
+                    unexpected_count=len(bad),
+                    unexpected_values=[str(v) for v in bad.unique()[:MAX_VALUES_SHOWN]],
+                )
+            )
+        frame[column] = numbers
+    return frame, failures
+
+
+def validate_dataframe(
+    frame: pd.DataFrame, suite: ExpectationSuite, contract: Contract | None = None
+) -> ValidationReport:
+    """Check `frame`'s numbers, then run `suite` on it in a throw-away (ephemeral) GX context."""
     configure_gx()
     import great_expectations as gx
     from great_expectations.data_context.types.base import ProgressBarsConfig
@@ -113,6 +165,7 @@ def validate_dataframe(frame: pd.DataFrame, suite: ExpectationSuite) -> Validati
     # This GX module pins its own logger to INFO at import ("Created temporary directory").
     logging.getLogger("great_expectations.data_context.types.base").setLevel(logging.WARNING)
 
+    frame, type_failures = coerce_numbers(frame, contract or load_contract())
     context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = ProgressBarsConfig(globally=False)
     suite = context.suites.add(suite)
@@ -132,26 +185,35 @@ def validate_dataframe(frame: pd.DataFrame, suite: ExpectationSuite) -> Validati
     payload: dict[str, Any] = result.to_json_dict()  # type: ignore[no-untyped-call]  # GX: unannotated
     items = payload.get("results") or []
     failures = [_failure(item) for item in items if not item.get("success")]
+    # A missing column fails every expectation on it: report it once, as missing.
+    missing = {f.column for f in failures if f.expectation == MISSING_RULE}
+    failures = [f for f in failures if f.column not in missing or f.expectation == MISSING_RULE]
+    failures = type_failures + failures
     return ValidationReport(
         suite=suite.name,
-        success=bool(result.success),
-        evaluated=len(items),
+        success=not failures,
+        evaluated=len(items) + len(numeric_columns(contract or load_contract(), frame)),
         failures=failures,
         result=payload,
     )
 
 
+@reported
 def validate_file(
     data_path: str | Path,
     suite_name: str,
     report_path: str | Path | None = None,
     fail_on_error: bool = True,
+    contract: Contract | None = None,
 ) -> ValidationReport:
     """Validate a CSV with a named suite and write the JSON report (if a path is given).
 
     Raises DataValidationError when the table fails and `fail_on_error` is set.
     """
-    report = validate_dataframe(read_table(data_path), get_suite(suite_name))
+    contract = contract or load_contract()
+    report = validate_dataframe(
+        read_table(data_path, contract), get_suite(suite_name, contract), contract
+    )
     if report_path is not None:
         write_json(report.to_json(), report_path)
     if report.success:

@@ -83,7 +83,7 @@ def test_api_serves_predictions_over_real_http(tmp_path: Path) -> None:
         answer = json.loads(content)
         assert len(answer["predictions"]) == 2
         assert answer["fallback"] is False
-        assert all(0.0 <= p <= 1.0 for p in answer["predictions"])  # a probability
+        assert all(0.0 <= p["probability"] <= 1.0 for p in answer["predictions"])
         assert response_headers["x-request-id"] == "suite-1"
         assert answer["request_id"] == "suite-1"
 
@@ -131,22 +131,32 @@ def make(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 @pytest.mark.slow
 def test_pipeline_make_run_trains_locally_and_prints_the_model_uri(pipeline_project: Path) -> None:
-    """`make run` runs the whole training pipeline on KFP's local runner and prints
-    `model_uri: <folder>` (model.joblib + metadata.json) under the git-ignored outputs/."""
+    """`make run` runs the whole training pipeline on KFP's local runner: a line per step, the
+    metrics and the gate, then `model_uri: <folder>` under the git-ignored outputs/; the full
+    logs go to the run's log file, without colour codes."""
     done = run(["make", "run"], pipeline_project)
-    [line] = [ln for ln in done.stdout.splitlines() if ln.startswith("model_uri: ")]
+    lines = done.stdout.splitlines()
+    assert len(lines) < 80, done.stdout
+    [line] = [ln for ln in lines if ln.startswith("model_uri: ")]
     model = Path(line.removeprefix("model_uri: "))
     assert model.is_dir()
     assert model.is_relative_to(pipeline_project / "outputs")
-    assert (model / "model.joblib").stat().st_size > 0
-    assert json.loads((model / "metadata.json").read_text())["metrics"]["roc_auc"] >= 0.7
+    metadata = json.loads((model / "metadata.json").read_text())
+    assert (model / metadata["model_file"]).stat().st_size > 0
+    assert metadata["gate"] == {"metric": "roc_auc", "threshold": 0.7, "passed": True}
     assert "outputs/" in (pipeline_project / ".gitignore").read_text().splitlines()
+    steps = [ln.split()[:2] for ln in lines if ln.startswith("  ")]
+    assert steps == [
+        [s, "ok"] for s in ("ingest", "validate-data", "train", "evaluate", "export-model")
+    ]
+    [log_line] = [ln for ln in lines if ln.startswith("log: ")]
+    log = Path(log_line.removeprefix("log: ")).read_text()
+    assert "\x1b[" not in log
     # KFP's executor sets up logging before the project's logger is imported; ops.logging
     # replaces its handler: each line of a task comes out once, as JSON with its fields.
-    lines = (done.stdout + done.stderr).splitlines()
-    ingested = [json.loads(line) for line in lines if '"message": "ingested"' in line]
-    assert [(e["rows"], e["columns"]) for e in ingested] == [(400, 7)], done.stdout[-3000:]
-    assert not [line for line in lines if line.rstrip().endswith("]: ingested")]
+    ingested = [json.loads(ln) for ln in log.splitlines() if '"message": "ingested"' in ln]
+    assert [(e["rows"], e["columns"]) for e in ingested] == [(400, 7)], log[-3000:]
+    assert not [ln for ln in log.splitlines() if ln.rstrip().endswith("]: ingested")]
 
 
 @pytest.mark.slow
@@ -186,12 +196,14 @@ def test_pipeline_make_run_stops_on_invalid_data(pipeline_project: Path, tmp_pat
         writer.writeheader()
         writer.writerows(rows)
     done = make(pipeline_project, "run", f"DATA={broken}")
-    output = done.stdout + done.stderr
-    assert done.returncode != 0, output[-3000:]
+    assert done.returncode != 0, done.stdout[-3000:]
     assert "model_uri: " not in done.stdout
-    assert "expect_column_values_to_be_between" in output
-    assert "column 'debt_ratio'" in output
-    assert "-4.5" in output
-    assert "77" in output
-    assert "validate-data" in done.stderr
-    assert "column 'debt_ratio'" in done.stderr  # repeated as the command's last words
+    # The reason is the command's last words, on stderr: the step, each failed rule with its
+    # column and values, what to do, and the full log.
+    error = done.stderr[done.stderr.index("error: ") :]
+    assert error.startswith("error: step 'validate-data' failed: DataValidationError")
+    assert "column 'debt_ratio': expect_column_values_to_be_between" in error
+    assert "-4.5" in error
+    assert "77" in error
+    assert "what to do: " in error
+    assert "full log: " in error

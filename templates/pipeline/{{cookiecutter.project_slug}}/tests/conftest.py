@@ -5,7 +5,11 @@
 {% endblock %}
 {%- block third_party_imports %}import pandas as pd
 {% endblock %}
-{%- block first_party_imports %}from {{ cookiecutter.package_name }}.contract import Contract, load_contract, parse_contract
+{%- block first_party_imports %}from {{ cookiecutter.package_name }}.contract import (
+    Contract,
+    load_contract,
+    parse_contract,
+)
 from {{ cookiecutter.package_name }}.ops.config import get_settings
 from {{ cookiecutter.package_name }}.steps.io import read_table{% endblock %}
 {%- block fixtures %}

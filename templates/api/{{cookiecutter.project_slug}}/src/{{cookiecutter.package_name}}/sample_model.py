@@ -1,98 +1,58 @@
-{%- import "model_contract.j2" as contract -%}
-"""The sample model: `make sample-model` writes models/sample/{model.joblib,metadata.json}.
+"""The sample model: `make sample-model` writes models/sample/ (model file and metadata.json).
 
-The same format as the pipeline template's export, so the service runs before a real model
-exists and serves the pipeline's models unchanged: a scikit-learn Pipeline (scaling, then
-logistic regression) classifying credit default from six named numeric features, and
-metadata.json with name, package_version, framework, features, label, outputs, metrics and
-the model file's sha256. The data are synthetic and generated here: nothing is downloaded.
+The same folder as the pipeline template's export, so the service runs before a real model
+exists and serves the pipeline's models unchanged: trained on synthetic data generated from the
+service's data contract (nothing is downloaded), so it fits whatever contract the service has.
 """
 
 from __future__ import annotations
 
 import argparse
-import datetime as dt
-import hashlib
-import json
 from pathlib import Path
 from typing import Any
 
 from {{ cookiecutter.package_name }} import __version__
+from {{ cookiecutter.package_name }}.contract import Contract, class_indices, load_contract
 
-FEATURES = [
-{%- for name in contract.features %}
-    "{{ name }}",
-{%- endfor %}
-]
-LABEL = "{{ contract.label }}"
-# One applicant: the docs' example and the tests' record.
-SAMPLE_RECORD: dict[str, float] = {
-    "age": 42.0,
-    "income_k": 58.5,
-    "debt_ratio": 0.35,
-    "credit_lines": 4.0,
-    "late_payments": 1.0,
-    "tenure_months": 120.0,
-}
 DEFAULT_DIR = Path("models/sample")
+NAME = "{{ cookiecutter.project_slug }}-sample"
 
 
-def build(out_dir: Path = DEFAULT_DIR, rows: int = 2000, seed: int = 42) -> Path:
-    """Train the sample classifier and write it to `out_dir`; return the folder."""
-    import joblib
-    import numpy as np
-    import sklearn
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.metrics import accuracy_score, roc_auc_score
-    from sklearn.model_selection import train_test_split
-    from sklearn.pipeline import Pipeline
-    from sklearn.preprocessing import StandardScaler
+def held_out_metrics(
+    model: Any, contract: Contract, table: dict[str, list[Any]]
+) -> dict[str, float]:
+    """The task's headline scores on a held-out table."""
+    from sklearn import metrics as skm
 
-    rng = np.random.default_rng(seed)
-    x = np.column_stack(
-        [
-            rng.integers(21, 75, rows),  # age
-            rng.gamma(4.0, 15.0, rows),  # income_k
-            rng.beta(2.0, 4.0, rows),  # debt_ratio
-            rng.integers(1, 12, rows),  # credit_lines
-            rng.poisson(0.7, rows),  # late_payments
-            rng.integers(1, 360, rows),  # tenure_months
-        ]
-    ).astype(np.float64)
-    logit = -1.5 - 0.02 * (x[:, 0] - 45) - 0.02 * (x[:, 1] - 60) + 4.0 * (x[:, 2] - 0.33)
-    logit += 0.9 * x[:, 4] - 0.004 * (x[:, 5] - 180)
-    y = (rng.random(rows) < 1.0 / (1.0 + np.exp(-logit))).astype(int)
-    x_train, x_test, y_train, y_test = train_test_split(
-        x, y, test_size=0.25, random_state=seed, stratify=y
+    from {{ cookiecutter.package_name }}.model import input_matrix
+
+    scores = model.scores(input_matrix(contract, table))
+    truth = table[contract.label.name]
+    if contract.task == "regression":
+        return {"r2": round(float(skm.r2_score(truth, scores)), 4)}
+    classes = class_indices(truth, contract)
+    accuracy = round(float(skm.accuracy_score(classes, scores.argmax(axis=1))), 4)
+    if contract.task == "binary":
+        return {
+            "roc_auc": round(float(skm.roc_auc_score(classes, scores[:, 1])), 4),
+            "accuracy": accuracy,
+        }
+    return {"accuracy": accuracy}
+
+
+def build(
+    out_dir: Path = DEFAULT_DIR, rows: int = 2000, seed: int = 42, contract: Contract | None = None
+) -> Path:
+    """Train the sample model on synthetic data of the contract; write it to `out_dir`."""
+    from {{ cookiecutter.package_name }}.model import Model, TrainParams
+    from {{ cookiecutter.package_name }}.synthetic import synthetic_table
+
+    contract = contract or load_contract()
+    model = Model.fit(contract, synthetic_table(contract, rows, seed), TrainParams())
+    metrics = held_out_metrics(model, contract, synthetic_table(contract, rows // 4, seed + 1))
+    return model.save(
+        out_dir, name=NAME, version=__version__, package_version=__version__, metrics=metrics
     )
-    model = Pipeline([("scale", StandardScaler()), ("clf", LogisticRegression(max_iter=1000))])
-    model.fit(x_train, y_train)
-    probability = model.predict_proba(x_test)[:, 1]
-    metrics = {
-        "roc_auc": round(float(roc_auc_score(y_test, probability)), 4),
-        "accuracy": round(float(accuracy_score(y_test, probability >= 0.5)), 4),
-    }
-    # Record the column names as fitting on a DataFrame does (the pipeline template's models
-    # have them), without making pandas a dependency of the service.
-    model[0].feature_names_in_ = np.array(FEATURES, dtype=object)
-
-    out_dir.mkdir(parents=True, exist_ok=True)
-    model_file = out_dir / "model.joblib"
-    joblib.dump(model, model_file)
-    metadata: dict[str, Any] = {
-        "name": "{{ cookiecutter.project_slug }}-sample",
-        "package_version": __version__,
-        "framework": "scikit-learn",
-        "sklearn_version": sklearn.__version__,
-        "created_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "features": FEATURES,
-        "label": LABEL,
-        "outputs": ["prediction", "probability"],
-        "metrics": metrics,
-        "sha256": hashlib.sha256(model_file.read_bytes()).hexdigest(),
-    }
-    (out_dir / "metadata.json").write_text(json.dumps(metadata, indent=2) + "\n")
-    return out_dir
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -5,8 +5,12 @@ Host, port (`PORT`, as Cloud Run sets it), workers and the model come from the s
 
 from __future__ import annotations
 
+import sys
+
 import uvicorn
 
+from {{ cookiecutter.package_name }}.api.app import configured_fallback, service_contract
+from {{ cookiecutter.package_name }}.contract import ContractError
 from {{ cookiecutter.package_name }}.ops.config import get_settings
 from {{ cookiecutter.package_name }}.ops.logging import configure, lean_records, logger
 
@@ -15,6 +19,11 @@ def main() -> None:
     """Run uvicorn until SIGTERM or Ctrl-C; its own log lines come out as ours."""
     settings = get_settings()
     configure(level=settings.log_level, fmt=settings.log_format)
+    try:  # a broken contract or setting stops here, in one line, not in every worker
+        configured_fallback(service_contract(settings), settings.fallback_prediction)
+    except (ContractError, ValueError) as error:
+        logger.error("cannot start", error=str(error))
+        sys.exit(2)
     lean_records()  # the access log writes a line per request: keep lines cheap
     logger.info("starting", host=settings.host, port=settings.port, workers=settings.workers)
     uvicorn.run(

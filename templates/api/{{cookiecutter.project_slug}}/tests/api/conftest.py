@@ -18,6 +18,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from {{ cookiecutter.package_name }}.api.app import create_app
 from {{ cookiecutter.package_name }}.api.predictor import Loader
+from {{ cookiecutter.package_name }}.contract import Contract, write_contract
 from {{ cookiecutter.package_name }}.ops.config import ENV_PREFIX, Settings, get_settings
 from {{ cookiecutter.package_name }}.ops.logging import JsonFormatter
 from {{ cookiecutter.package_name }}.sample_model import build
@@ -36,6 +37,19 @@ def anyio_backend() -> str:
 def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The sample model (the pipeline template's export format), built once per session."""
     return build(tmp_path_factory.mktemp("models") / "sample")
+
+
+@pytest.fixture(scope="session")
+def record(contract: Contract) -> dict[str, Any]:
+    """A valid record of the service's contract (its documented example)."""
+    return contract.example_record()
+
+
+@pytest.fixture
+def task_service(task_contract: Contract, tmp_path: Path) -> tuple[Path, Path]:
+    """A model folder trained on `task_contract`, and that contract as the service's file."""
+    contract_path = write_contract(task_contract, tmp_path / "contract.yaml")
+    return build(tmp_path / "model", rows=400, contract=task_contract), contract_path
 
 
 @pytest.fixture(autouse=True)

@@ -1,19 +1,22 @@
-"""Every endpoint, bad input, request ids, the access log and the metrics (in-process)."""
+"""Every endpoint, bad input, request ids, the access log and the metrics (in-process).
+
+The records come from the service's data contract, never from the sample's column names.
+"""
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
-import joblib
-import numpy as np
 import pytest
 
 from {{ cookiecutter.package_name }}.api.app import create_app
+from {{ cookiecutter.package_name }}.contract import Contract
+from {{ cookiecutter.package_name }}.model import load_model
 from {{ cookiecutter.package_name }}.ops.config import Settings
-from {{ cookiecutter.package_name }}.sample_model import FEATURES, SAMPLE_RECORD
 
 from .conftest import ClientFactory, JsonLogs, metric_value, serve_in_process
 
@@ -21,10 +24,15 @@ pytestmark = pytest.mark.anyio
 SAMPLE_NAME = "{{ cookiecutter.project_slug }}-sample"
 
 
+def first(contract: Contract, kind: str) -> str | None:
+    """The name of the contract's first feature of `kind`, if it has one."""
+    return next((f.name for f in contract.features if f.kind == kind), None)
+
+
 async def test_health_ready_and_model_describe_the_service(
-    make_client: ClientFactory, model_dir: Path
+    make_client: ClientFactory, model_dir: Path, contract: Contract
 ) -> None:
-    """/health is 200, /ready names the model, /model tells what a prediction is."""
+    """/health is 200, /ready names the model, /model tells the task, features and classes."""
     async with make_client() as client:
         health = await client.get("/health")
         ready = await client.get("/ready")
@@ -38,87 +46,114 @@ async def test_health_ready_and_model_describe_the_service(
         "model_version": "0.1.0",
     }
     assert (info["loaded"], info["ready"], info["name"]) == (True, True, SAMPLE_NAME)
-    assert (info["output"], info["positive_class"]) == ("probability", "1")
-    assert info["features"] == FEATURES
+    assert (info["task"], info["features"]) == (contract.task, contract.feature_names)
+    assert info["classes"] == contract.classes
     assert info["uri"] == str(model_dir)
-    assert info["metadata"]["label"] == "default"
-    assert info["metadata"]["metrics"]["roc_auc"] > 0.6
+    assert info["metadata"]["label"] == contract.label.name
+    assert info["metadata"]["metrics"]
 
 
-async def test_predict_answers_the_positive_class_probability(
-    make_client: ClientFactory, model_dir: Path
+async def test_predict_answers_what_the_model_answers(
+    make_client: ClientFactory, model_dir: Path, contract: Contract, record: dict[str, Any]
 ) -> None:
-    """A batch in, one probability per record out, with the model's name and version."""
-    other = {**SAMPLE_RECORD, "late_payments": 6.0, "ignored_extra_key": 1.0}
+    """A batch in, one answer per record out (the batch pipeline's values), with the model's
+    name and version."""
     async with make_client() as client:
-        response = await client.post("/predict", json={"records": [SAMPLE_RECORD, other]})
+        response = await client.post("/predict", json={"records": [record, record]})
     assert response.status_code == 200
     body = response.json()
-    model = joblib.load(model_dir / "model.joblib")
-    rows = np.array([[r[f] for f in FEATURES] for r in (SAMPLE_RECORD, other)])
-    assert body["predictions"] == pytest.approx(model.predict_proba(rows)[:, 1].tolist())
-    assert body["predictions"][1] > body["predictions"][0]  # late payments raise the risk
+    row = [record[name] for name in contract.feature_names]
+    assert body["predictions"] == load_model(model_dir).predict_rows([row, row])
+    assert (
+        set(body["predictions"][0])
+        == {
+            "binary": {"prediction", "probability"},
+            "multiclass": {"prediction", "probabilities"},
+            "regression": {"prediction"},
+        }[contract.task]
+    )
     assert (body["model_name"], body["model_version"]) == (SAMPLE_NAME, "0.1.0")
     assert body["fallback"] is False
     assert body["request_id"] == response.headers["x-request-id"]
 
 
-async def test_openapi_documents_the_model_contract_with_examples(
-    make_client: ClientFactory,
+async def test_openapi_documents_the_contract_with_examples(
+    make_client: ClientFactory, contract: Contract, record: dict[str, Any]
 ) -> None:
     """The docs page answers; the schema has the batch limit, the features and examples."""
     async with make_client(max_batch_size=7) as client:
         assert (await client.get("/docs")).status_code == 200
         schema = (await client.get("/openapi.json")).json()
-    request_schema = schema["components"]["schemas"]["PredictRequest"]
-    assert request_schema["examples"][0] == {"records": [SAMPLE_RECORD]}
-    records = request_schema["properties"]["records"]
-    assert records["maxItems"] == 7
-    assert records["items"]["required"] == FEATURES
+    components = schema["components"]["schemas"]
+    assert components["PredictRequest"]["examples"][0] == {"records": [record]}
+    assert components["PredictRequest"]["properties"]["records"]["maxItems"] == 7
+    required = [f.name for f in contract.features if not f.nullable]
+    assert components["Record"]["required"] == required
+    assert list(components["Record"]["properties"]) == contract.feature_names
+    assert components["Record"]["additionalProperties"] is False
     assert {"/health", "/ready", "/predict", "/model", "/metrics"} <= set(schema["paths"])
 
 
-@pytest.mark.parametrize(
-    ("payload", "loc"),
-    [
-        ({"records": [{**SAMPLE_RECORD, "age": "42"}]}, ["body", "records", 0, "age"]),
-        ({"records": [{**SAMPLE_RECORD, "age": True}]}, ["body", "records", 0, "age"]),
-        (
-            {"records": [SAMPLE_RECORD, {k: v for k, v in SAMPLE_RECORD.items() if k != "age"}]},
-            ["body", "records", 1, "age"],
-        ),
-        ({"rows": [SAMPLE_RECORD]}, ["body", "records"]),
+def bad_payloads(contract: Contract, record: dict[str, Any]) -> list[tuple[Any, list[Any]]]:
+    """Bad bodies made from the contract, and where each 422 must point."""
+    cases: list[tuple[Any, list[Any]]] = []
+    numeric = first(contract, "numeric")
+    if numeric is not None:
+        cases.append(({"records": [{**record, numeric: "42"}]}, ["body", "records", 0, numeric]))
+        cases.append(({"records": [{**record, numeric: True}]}, ["body", "records", 0, numeric]))
+    categorical = first(contract, "categorical")
+    if categorical is not None:
+        cases.append(
+            ({"records": [{**record, categorical: 3}]}, ["body", "records", 0, categorical])
+        )
+    required = next(f.name for f in contract.features if not f.nullable)
+    missing = {k: v for k, v in record.items() if k != required}
+    cases += [
+        ({"records": [record, missing]}, ["body", "records", 1, required]),
+        ({"records": [{**record, "not a feature": 1}]}, ["body", "records", 0, "not a feature"]),
+        ({"rows": [record]}, ["body", "records"]),
         ({"records": []}, ["body", "records"]),
-        ({"records": [SAMPLE_RECORD] * 3}, ["body", "records"]),
-    ],
-    ids=["string", "boolean", "missing-feature", "no-records", "empty-batch", "over-max-batch"],
-)
+        ({"records": [record] * 3}, ["body", "records"]),
+    ]
+    return cases
+
+
 async def test_bad_input_is_a_422_naming_the_field(
-    make_client: ClientFactory, payload: dict[str, Any], loc: list[Any]
+    make_client: ClientFactory, contract: Contract, record: dict[str, Any]
 ) -> None:
     """A bad record or batch is a 422 whose detail points at the field, never a trace."""
     async with make_client(max_batch_size=2) as client:
-        response = await client.post("/predict", json=payload)
+        for payload, loc in bad_payloads(contract, record):
+            response = await client.post("/predict", json=payload)
+            assert response.status_code == 422, payload
+            assert [e["loc"] for e in response.json()["detail"]] == [loc], payload
+            assert "Traceback" not in response.text
         assert (await client.get("/health")).status_code == 200
+
+
+async def test_a_422_names_every_missing_and_invalid_field(
+    make_client: ClientFactory, contract: Contract, record: dict[str, Any]
+) -> None:
+    """Not only the first problem: every required feature missing from every record."""
+    required = [f.name for f in contract.features if not f.nullable]
+    async with make_client() as client:
+        response = await client.post("/predict", json={"records": [record, {}, {}]})
     assert response.status_code == 422
-    assert response.json()["detail"][0]["loc"] == loc
-    assert "Traceback" not in response.text
+    locs = [tuple(e["loc"]) for e in response.json()["detail"]]
+    assert locs == [("body", "records", i, name) for i in (1, 2) for name in required]
 
 
 @pytest.mark.parametrize(
-    ("content", "status"),
-    [
-        (b'{"records": [{"age": NaN}]}', 422),
-        (b'{"records": [{"age": Infinity}]}', 422),
-        (b"{not json", 422),
-        (b'{"records": [{"age": "\xff"}]}', 400),
-    ],
+    ("value", "status"),
+    [(b"NaN", 422), (b"Infinity", 422), (b"{not json", 422), (b'"\xff"', 400)],
     ids=["nan", "infinity", "not-json", "not-utf8"],
 )
 async def test_undecodable_bodies_are_client_errors(
-    make_client: ClientFactory, content: bytes, status: int
+    make_client: ClientFactory, record: dict[str, Any], value: bytes, status: int
 ) -> None:
     """NaN, Infinity, broken JSON and non-UTF-8 bytes are 4xx answers."""
+    name = next(iter(record))
+    content = b'{"records": [{' + json.dumps(name).encode() + b": " + value + b"}]}"
     async with make_client() as client:
         response = await client.post(
             "/predict", content=content, headers={"content-type": "application/json"}
@@ -128,11 +163,11 @@ async def test_undecodable_bodies_are_client_errors(
 
 
 async def test_body_over_the_limit_is_a_413_before_it_is_read(
-    make_client: ClientFactory,
+    make_client: ClientFactory, record: dict[str, Any]
 ) -> None:
     """Content-Length over max_body_bytes: 413 at once, and the server goes on."""
     async with make_client(max_body_bytes=1000) as client:
-        response = await client.post("/predict", json={"records": [SAMPLE_RECORD] * 50})
+        response = await client.post("/predict", json={"records": [record] * 50})
         assert response.status_code == 413
         assert "1000 bytes" in response.json()["detail"]
         assert (await client.get("/health")).status_code == 200
@@ -184,12 +219,12 @@ async def test_unexpected_error_is_a_500_without_internals(
 
 
 async def test_request_id_is_echoed_generated_and_logged(
-    make_client: ClientFactory, json_logs: JsonLogs
+    make_client: ClientFactory, json_logs: JsonLogs, record: dict[str, Any]
 ) -> None:
     """X-Request-ID comes back (or a fresh one), and every line of the request carries it."""
     async with make_client(prediction_log_sample_rate=1.0) as client:
         response = await client.post(
-            "/predict", json={"records": [SAMPLE_RECORD]}, headers={"X-Request-ID": "abc-123"}
+            "/predict", json={"records": [record]}, headers={"X-Request-ID": "abc-123"}
         )
         generated = (await client.get("/health")).headers["x-request-id"]
         refused = await client.get("/health", headers={"x-request-id": "x" * 500})
@@ -199,18 +234,16 @@ async def test_request_id_is_echoed_generated_and_logged(
     assert re.fullmatch(r"[0-9a-f]{32}", refused.headers["x-request-id"])
     [prediction] = json_logs.messages("prediction")  # sampled: rate 1.0 logs every one
     assert prediction["request_id"] == "abc-123"
-    assert prediction["records"] == [SAMPLE_RECORD]
+    assert prediction["records"] == [record]
     assert len(prediction["predictions"]) == 1
 
 
 async def test_access_log_is_one_json_line_per_request(
-    make_client: ClientFactory, json_logs: JsonLogs
+    make_client: ClientFactory, json_logs: JsonLogs, record: dict[str, Any]
 ) -> None:
     """Method, path, route, status, latency and request id, in Cloud Logging's format."""
     async with make_client() as client:
-        await client.post(
-            "/predict", json={"records": [SAMPLE_RECORD]}, headers={"x-request-id": "r1"}
-        )
+        await client.post("/predict", json={"records": [record]}, headers={"x-request-id": "r1"})
         await client.get("/nope", headers={"x-request-id": "r2"})
     first, second = json_logs.messages("request")
     assert first["severity"] == "INFO"
@@ -244,25 +277,26 @@ async def test_cloud_trace_context_is_correlated(
 
 
 async def test_predictions_are_not_logged_when_sampling_is_off(
-    make_client: ClientFactory, json_logs: JsonLogs
+    make_client: ClientFactory, json_logs: JsonLogs, record: dict[str, Any]
 ) -> None:
     """prediction_log_sample_rate=0 (the default) logs no prediction."""
     async with make_client() as client:
         for _ in range(5):
-            await client.post("/predict", json={"records": [SAMPLE_RECORD]})
+            await client.post("/predict", json={"records": [record]})
     assert json_logs.messages("prediction") == []
     assert len(json_logs.messages("request")) == 5
 
 
 async def test_metrics_count_requests_latency_and_predictions(
-    make_client: ClientFactory,
+    make_client: ClientFactory, record: dict[str, Any]
 ) -> None:
     """/metrics has requests by route and status, latency, records and readiness."""
-    async with make_client(max_body_bytes=2000) as client:
+    size = len(json.dumps({"records": [record, record]}))
+    async with make_client(max_body_bytes=size * 3) as client:
         for _ in range(3):
-            await client.post("/predict", json={"records": [SAMPLE_RECORD, SAMPLE_RECORD]})
+            await client.post("/predict", json={"records": [record, record]})
         await client.post("/predict", json={"records": []})
-        await client.post("/predict", json={"records": [SAMPLE_RECORD] * 40})  # a 413
+        await client.post("/predict", json={"records": [record] * 8})  # a 413
         await client.get("/nope")
         response = await client.get("/metrics")
     assert response.status_code == 200

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import httpx
 
-from {{ cookiecutter.package_name }}.sample_model import SAMPLE_RECORD
+from {{ cookiecutter.package_name }}.contract import load_contract
 
 
 def free_port() -> int:
@@ -47,6 +47,7 @@ def test_uvicorn_serves_predictions_and_json_logs(model_dir: Path, tmp_path: Pat
         "{{ cookiecutter.__env_prefix }}LOG_FORMAT": "json",
         "{{ cookiecutter.__env_prefix }}PREDICTION_LOG_SAMPLE_RATE": "1",
     }
+    record = load_contract().example_record()
     log_path = tmp_path / "server.log"
     with log_path.open("w") as log:
         server = subprocess.Popen(
@@ -59,7 +60,7 @@ def test_uvicorn_serves_predictions_and_json_logs(model_dir: Path, tmp_path: Pat
         with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=5.0) as client:
             assert wait_ready(client, server, 60), log_path.read_text()[-3000:]
             response = client.post(
-                "/predict", json={"records": [SAMPLE_RECORD]}, headers={"x-request-id": "srv-1"}
+                "/predict", json={"records": [record]}, headers={"x-request-id": "srv-1"}
             )
         assert response.status_code == 200
         assert response.json()["fallback"] is False

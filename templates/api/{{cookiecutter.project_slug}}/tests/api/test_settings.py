@@ -36,7 +36,7 @@ def test_keywords_and_defaults() -> None:
     defaults = Settings()
     assert (defaults.model_uri, defaults.port) == (None, 8080)
     assert defaults.host == "0.0.0.0"  # noqa: S104  # every interface, as a container needs
-    assert defaults.fallback_prediction == 0.0
+    assert defaults.fallback_prediction is None  # the base rate answers, not a constant
 
 
 def test_out_of_range_values_are_refused(monkeypatch: pytest.MonkeyPatch) -> None:

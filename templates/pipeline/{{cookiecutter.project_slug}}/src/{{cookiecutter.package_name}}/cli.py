@@ -18,6 +18,7 @@ from {{ cookiecutter.package_name }} import __version__
 from {{ cookiecutter.package_name }}.contract import TASKS, ContractError
 from {{ cookiecutter.package_name }}.ops.config import ENV_PREFIX, Settings, get_settings
 
+PROG = "{{ cookiecutter.package_name }}"
 PIPELINES = ("training", "batch-prediction")
 SUITES = ("training", "features", "predictions")
 EXIT_FAILED = 1  # a step failed: the last lines say which and why
@@ -27,7 +28,7 @@ EXIT_BELOW_THRESHOLD = 3  # `run`: the model missed the gate, nothing was export
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (separate so tests and docs can inspect it)."""
-    parser = argparse.ArgumentParser(prog="{{ cookiecutter.package_name }}", description=__doc__)
+    parser = argparse.ArgumentParser(prog=PROG, description=__doc__)
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
 

@@ -145,7 +145,10 @@ def run_training(
 ) -> LocalRunResult:
     """Run the training pipeline; the model is exported under output_dir/models/."""
     from {{ cookiecutter.package_name }}.contract import load_contract
-    from {{ cookiecutter.package_name }}.pipelines import TRAINING_PIPELINE, training_pipeline
+    from {{ cookiecutter.package_name }}.pipelines import (
+        TRAINING_PIPELINE,
+        training_pipeline,
+    )
     from {{ cookiecutter.package_name }}.steps.evaluate import resolve_gate
 
     metric, threshold = resolve_gate(

@@ -1,13 +1,19 @@
-"""The service: `create_app(settings)` builds the FastAPI app; uvicorn serves it (serve.py)."""
+{%- import "macros.j2" as m -%}
+"""The service: `create_app(settings)` builds the FastAPI app; uvicorn serves it (serve.py).
+
+The request schema comes from the service's data contract (`contract.yaml`, or the
+`contract_path` setting), so requests are checked the same way with or without a model.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import gc
+import json
 import math
 import random
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -26,24 +32,70 @@ from {{ cookiecutter.package_name }}.api.middleware import (
     RequestContextMiddleware,
 )
 from {{ cookiecutter.package_name }}.api.predictor import (
-    InvalidRecordError,
     Loader,
+    ModelLoadError,
     Predictor,
-    load_sklearn,
+    load_folder,
 )
 from {{ cookiecutter.package_name }}.api.schemas import (
     ErrorResponse,
     HealthResponse,
     ModelInfo,
-    PredictRequest,
-    PredictResponse,
     ReadyResponse,
+    request_model,
+    response_model,
+)
+from {{ cookiecutter.package_name }}.contract import (
+    PREDICTION,
+    PROBABILITY,
+    Contract,
+    load_contract,
 )
 from {{ cookiecutter.package_name }}.ops.config import Settings, get_settings
 from {{ cookiecutter.package_name }}.ops.logging import logger
-from {{ cookiecutter.package_name }}.sample_model import SAMPLE_RECORD
 
+DESCRIPTION = {{ m.q(cookiecutter.description) }}
 FALLBACK_NAME = "fallback"
+
+
+def service_contract(settings: Settings) -> Contract:
+    """The contract the service checks requests against (ContractError if it is broken)."""
+    return load_contract(str(settings.contract_path) if settings.contract_path else None)
+
+
+def configured_fallback(contract: Contract, value: float | str | None) -> dict[str, Any] | None:
+    """The answer `fallback_prediction` sets, per task; None when it is not set."""
+    if value is None:
+        return None
+    if contract.task == "multiclass":
+        key = str(value)
+        if key not in contract.class_keys:
+            raise ValueError(f"fallback_prediction {value!r} is not a class: {contract.classes}")
+        rates = dict.fromkeys(contract.class_keys, 0.0) | {key: 1.0}
+        return {
+            PREDICTION: contract.classes[contract.class_keys.index(key)],
+            "probabilities": rates,
+        }
+    try:
+        number = float(value)
+    except ValueError:
+        raise ValueError(f"fallback_prediction {value!r} is not a number") from None
+    if contract.task == "regression":
+        return {PREDICTION: number}
+    if not 0.0 <= number <= 1.0:
+        raise ValueError(f"fallback_prediction {value!r} is not a probability (0 to 1)")
+    return {PREDICTION: contract.classes[int(number >= 0.5)], PROBABILITY: number}
+
+
+def all_finite(answers: Sequence[dict[str, Any]]) -> bool:
+    """No NaN or infinity anywhere in the answers."""
+    for answer in answers:
+        for value in answer.values():
+            if isinstance(value, float) and not math.isfinite(value):
+                return False
+            if isinstance(value, dict) and not all(map(math.isfinite, value.values())):
+                return False
+    return True
 
 
 @dataclass
@@ -51,8 +103,10 @@ class ModelState:
     """The loaded predictor (or why there is none), and whether predictions are failing."""
 
     settings: Settings
+    contract: Contract
     metrics: Metrics
     predictor: Predictor | None = None
+    order: list[int] | None = None  # the model's feature order, when it differs from ours
     load_error: str | None = None
     predict_error: str | None = None
     predict_error_at: float = 0.0
@@ -61,7 +115,8 @@ class ModelState:
     started: bool = False
 
     def load(self, loader: Loader) -> None:
-        """Load the model once, check it answers one record; on failure, say why and go on."""
+        """Load the model once, check it fits the contract and answers one record; on
+        failure, say why and go on (the fallback answers)."""
         uri = self.settings.model_uri
         if not uri:
             self.load_error = "MODEL_URI is not set"
@@ -70,17 +125,32 @@ class ModelState:
         started = time.perf_counter()
         try:
             predictor = loader(uri)
-            meta = predictor.metadata
-            warm = predictor.predict([example_record(meta.features, meta.extra)])
-            if len(warm) != 1 or not math.isfinite(warm[0]):
-                raise ValueError(f"warm-up prediction gave {warm!r}, not one finite value")
+            if problems := self.contract.same_inputs(predictor.contract):
+                raise ModelLoadError(
+                    "the model does not fit the service's contract: "
+                    + "; ".join(problems)
+                    + f" (adopt the model's: make contract MODEL_URI={uri})"
+                )
+            ours = self.contract.feature_names
+            theirs = predictor.contract.feature_names
+            order = None if theirs == ours else [ours.index(name) for name in theirs]
+            example = self.contract.example_record()
+            row = [example[name] for name in theirs]
+            warm = predictor.predict([row])
+            if len(warm) != 1 or not all_finite(warm):
+                raise ValueError(f"warm-up prediction gave {warm!r}, not one finite answer")
+        except ModelLoadError as error:
+            self.load_error = str(error)
+            logger.error("model refused; serving fallback predictions", reason=str(error))
+            return
         except Exception as error:  # noqa: BLE001  # any failure: serve the fallback, say why
-            self.load_error = f"model failed to load ({type(error).__name__})"
+            self.load_error = f"model failed to load ({type(error).__name__}: {error})"
             logger.exception("model load failed; serving fallback predictions", model_uri=uri)
             return
-        self.predictor = predictor
+        self.predictor, self.order = predictor, order
         self.load_error = None
         self.loaded_at = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+        meta = predictor.metadata
         self.metrics.model_info.info(
             {"name": meta.name, "version": meta.version, "framework": meta.framework}
         )
@@ -89,8 +159,8 @@ class ModelState:
             model_uri=uri,
             model_name=meta.name,
             model_version=meta.version,
-            output=meta.output,
-            features=len(meta.features),
+            task=predictor.contract.task,
+            features=len(theirs),
             seconds=round(time.perf_counter() - started, 3),
         )
 
@@ -109,30 +179,24 @@ class ModelState:
         return 1.0 if self.reason() is None else 0.0
 
 
-def example_record(features: list[str], extra: dict[str, Any]) -> dict[str, float]:
-    """A record for the warm-up and the docs: metadata's example, else the sample's values."""
-    example = extra.get("example")
-    if isinstance(example, dict) and all(f in example for f in features):
-        return {f: float(example[f]) for f in features}
-    return {f: SAMPLE_RECORD.get(f, 0.0) for f in features}
-
-
 def create_app(settings: Settings | None = None, *, loader: Loader | None = None) -> FastAPI:
     """Build the service; `loader(uri) -> Predictor` plugs in another framework."""
     settings = settings or get_settings()
+    contract = service_contract(settings)
     metrics = Metrics()
-    state = ModelState(settings=settings, metrics=metrics)
+    state = ModelState(settings=settings, contract=contract, metrics=metrics)
     metrics.ready.set_function(state.ready_value)
-    model_loader: Loader = loader or load_sklearn
+    model_loader: Loader = loader or load_folder
     sample_rate = settings.prediction_log_sample_rate
-    max_batch = settings.max_batch_size
-    fallback_value = settings.fallback_prediction
+    configured = configured_fallback(contract, settings.fallback_prediction)
+    PredictRequest = request_model(contract, settings.max_batch_size)  # noqa: N806
+    PredictResponse = response_model(contract)  # noqa: N806
+    dumps = json.JSONEncoder(separators=(",", ":"), allow_nan=False).encode
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         state.load(model_loader)  # once, before the first request is accepted
         state.started = True
-        app.openapi_schema = None  # the schema now knows the model's features
         # Move the start-up heap (scikit-learn, scipy, the model) out of the cyclic garbage
         # collector's reach, so its full collections stay cheap on the request path.
         gc.collect()
@@ -140,10 +204,7 @@ def create_app(settings: Settings | None = None, *, loader: Loader | None = None
         yield
 
     app = FastAPI(
-        title=settings.project_name,
-        version=__version__,
-        description="Batch predictions from the loaded model, with a fallback that never fails.",
-        lifespan=lifespan,
+        title=settings.project_name, version=__version__, description=DESCRIPTION, lifespan=lifespan
     )
     app.state.model = state
     app.state.settings = settings
@@ -151,73 +212,64 @@ def create_app(settings: Settings | None = None, *, loader: Loader | None = None
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
-        # FastAPI's answer minus "input" and "ctx": echoing the input can be huge (a whole
-        # batch) and may hold NaN, which JSON cannot carry.
+        # Every problem of every record, minus "input" and "ctx": echoing the input can be
+        # huge (a whole batch) and may hold NaN, which JSON cannot carry.
         detail = [
             {"type": e.get("type"), "loc": list(e.get("loc", ())), "msg": e.get("msg")}
             for e in exc.errors()
         ]
         return JSONResponse({"detail": detail}, status_code=422)
 
-    def fallback(request_id: str, rows: int, reason: str) -> PredictResponse:
+    def fallback_answer() -> dict[str, Any]:
+        if configured is not None:
+            return configured
+        if state.predictor is not None:
+            return state.predictor.fallback()
+        return contract.fallback_answer()
+
+    def fallback(request_id: str, rows: int, reason: str) -> Response:
         metrics.fallbacks.labels(reason=reason).inc()
         metrics.observe_rows(rows, fallback=True)
         meta = state.predictor.metadata if state.predictor is not None else None
-        return PredictResponse(
-            predictions=[fallback_value] * rows,
-            model_name=meta.name if meta else FALLBACK_NAME,
-            model_version=meta.version if meta else FALLBACK_NAME,
-            fallback=True,
-            request_id=request_id,
-        )
+        body = {
+            "predictions": [fallback_answer()] * rows,
+            "model_name": meta.name if meta else FALLBACK_NAME,
+            "model_version": meta.version if meta else FALLBACK_NAME,
+            "fallback": True,
+            "request_id": request_id,
+        }
+        return Response(dumps(body), media_type="application/json")
 
-    @app.post(
-        "/predict",
-        response_model=PredictResponse,
-        tags=["model"],
-        summary="Predict a batch of records",
-        responses={
-            400: {"model": ErrorResponse, "description": "The body is not UTF-8 JSON"},
-            413: {"model": ErrorResponse, "description": "The body is over max_body_bytes"},
-            422: {"description": "A record is invalid, or the batch is over max_batch_size"},
-        },
-    )
-    async def predict(body: PredictRequest, request: Request) -> PredictResponse | Response:
-        """One prediction per record; the configured fallback when the model cannot answer."""
-        records = body.records
-        rows = len(records)
+    async def predict(body: Any, request: Request) -> Response:
+        """One answer per record; the fallback when the model cannot answer."""
+        rows = [list(record.__dict__.values()) for record in body.records]
+        count = len(rows)
         request_id: str = request.state.request_id
-        if rows > max_batch:
-            msg = f"a batch of {rows} records is over max_batch_size={max_batch}"
-            problem: dict[str, Any] = {"type": "too_long", "loc": ("body", "records"), "msg": msg}
-            raise RequestValidationError([problem])
         predictor = state.predictor
         if predictor is None:
-            logger.error("model not loaded; serving fallback", reason=state.load_error, rows=rows)
-            return fallback(request_id, rows, "model_not_loaded")
+            logger.error("model not loaded; serving fallback", reason=state.load_error, rows=count)
+            return fallback(request_id, count, "model_not_loaded")
+        if state.order is not None:
+            rows = [[row[i] for i in state.order] for row in rows]
         started = time.perf_counter()
         try:
-            values = predictor.predict(records)
-            if len(values) != rows:
-                raise ValueError(f"the model gave {len(values)} values for {rows} records")
-        except InvalidRecordError as invalid:
-            loc = ("body", "records", invalid.index, invalid.field)
-            problem = {"type": "missing", "loc": loc, "msg": invalid.msg}
-            raise RequestValidationError([problem]) from None
+            answers = predictor.predict(rows)
+            if len(answers) != count:
+                raise ValueError(f"the model gave {len(answers)} answers for {count} records")
         except Exception as error:  # noqa: BLE001  # a model fault: the fallback answers
             state.consecutive_failures += 1
             if state.consecutive_failures >= settings.degrade_after_failures:
                 state.predict_error = f"prediction failed ({type(error).__name__})"
                 state.predict_error_at = time.monotonic()
-            logger.exception("prediction failed; serving fallback", rows=rows)
-            return fallback(request_id, rows, "predict_error")
-        if not all(map(math.isfinite, values)):
+            logger.exception("prediction failed; serving fallback", rows=count)
+            return fallback(request_id, count, "predict_error")
+        if not all_finite(answers):
             # Extreme (but finite) inputs can overflow a model: the fallback answers this
             # request. A data problem, not a model fault, so /ready stays green.
-            logger.warning("model gave non-finite values; serving fallback", rows=rows)
-            return fallback(request_id, rows, "non_finite_output")
+            logger.warning("model gave non-finite values; serving fallback", rows=count)
+            return fallback(request_id, count, "non_finite_output")
         metrics.inference.observe(time.perf_counter() - started)
-        metrics.observe_rows(rows, fallback=False)
+        metrics.observe_rows(count, fallback=False)
         if state.consecutive_failures:
             state.consecutive_failures = 0
             state.predict_error = None
@@ -227,18 +279,32 @@ def create_app(settings: Settings | None = None, *, loader: Loader | None = None
                 "prediction",
                 model_name=meta.name,
                 model_version=meta.version,
-                records=records,
-                predictions=values,
+                records=[record.model_dump(by_alias=True) for record in body.records],
+                predictions=answers,
             )
-        answer = PredictResponse(
-            predictions=values,
-            model_name=meta.name,
-            model_version=meta.version,
-            fallback=False,
-            request_id=request_id,
-        )
-        # A ready Response skips FastAPI's validating the model just built (the hot path).
-        return Response(answer.model_dump_json(), media_type="application/json")
+        answer = {
+            "predictions": answers,
+            "model_name": meta.name,
+            "model_version": meta.version,
+            "fallback": False,
+            "request_id": request_id,
+        }
+        # A ready Response skips FastAPI's validating the answer again (the hot path).
+        return Response(dumps(answer), media_type="application/json")
+
+    # The request model is built from the contract at run time: set the real annotation.
+    predict.__annotations__ = {"body": PredictRequest, "request": Request, "return": Response}
+    app.post(
+        "/predict",
+        response_model=PredictResponse,
+        tags=["model"],
+        summary="Predict a batch of records",
+        responses={
+            400: {"model": ErrorResponse, "description": "The body is not UTF-8 JSON"},
+            413: {"model": ErrorResponse, "description": "The body is over max_body_bytes"},
+            422: {"description": "Records that break the contract, or a batch too large"},
+        },
+    )(predict)
 
     @app.get("/health", response_model=HealthResponse, tags=["ops"], summary="Liveness")
     async def health() -> HealthResponse:
@@ -264,10 +330,19 @@ def create_app(settings: Settings | None = None, *, loader: Loader | None = None
 
     @app.get("/model", response_model=ModelInfo, tags=["model"], summary="The loaded model")
     async def model_info() -> ModelInfo:
-        """Name, version, features and output of the model, or why there is none."""
+        """The model (or why there is none), its task, features and classes, the fallback."""
         reason = state.reason()
+        described = {
+            "task": contract.task,
+            "features": contract.feature_names,
+            "classes": contract.classes,
+            "positive_class": contract.classes[-1] if contract.task == "binary" else None,
+            "fallback": fallback_answer(),
+        }
         if state.predictor is None:
-            return ModelInfo(loaded=False, ready=False, uri=settings.model_uri, reason=reason)
+            return ModelInfo(
+                loaded=False, ready=False, uri=settings.model_uri, reason=reason, **described
+            )
         meta = state.predictor.metadata
         return ModelInfo(
             loaded=True,
@@ -275,13 +350,11 @@ def create_app(settings: Settings | None = None, *, loader: Loader | None = None
             name=meta.name,
             version=meta.version,
             framework=meta.framework,
-            output=meta.output,
-            positive_class=meta.positive_class,
-            features=meta.features,
             uri=meta.uri,
             loaded_at=state.loaded_at,
             reason=reason,
             metadata=meta.extra,
+            **described,
         )
 
     @app.get(
@@ -294,31 +367,6 @@ def create_app(settings: Settings | None = None, *, loader: Loader | None = None
     async def prometheus_metrics() -> Response:
         """Requests, latency, predictions, fallbacks and readiness, for Prometheus."""
         return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
-
-    def openapi_with_model_contract() -> dict[str, Any]:
-        """FastAPI's schema plus what only the running service knows: max_batch_size and,
-        once the model is loaded, its features as the records' required properties."""
-        if app.openapi_schema is not None:
-            return app.openapi_schema
-        schema = FastAPI.openapi(app)
-        request_schema = schema["components"]["schemas"]["PredictRequest"]
-        records = request_schema["properties"]["records"]
-        records["maxItems"] = max_batch
-        if state.predictor is not None:
-            meta = state.predictor.metadata
-            records["items"] = {
-                "type": "object",
-                "properties": {f: {"type": "number"} for f in meta.features},
-                "required": meta.features,
-                "additionalProperties": {"type": "number"},
-            }
-            example = example_record(meta.features, meta.extra)
-            request_schema["examples"] = [{"records": [example]}, {"records": [example] * 2}]
-        if not state.started:
-            app.openapi_schema = None  # the model is not known yet: build it again later
-        return schema
-
-    app.openapi = openapi_with_model_contract  # type: ignore[method-assign]
 
     # The router tries routes in order: the hot path goes first.
     app.router.routes.sort(key=lambda route: getattr(route, "path", "") != "/predict")

@@ -1,44 +1,94 @@
-"""Request and response bodies: they are the service's OpenAPI contract."""
+"""Request and response bodies: the service's OpenAPI contract.
+
+The record and prediction models are built from the data contract when the app is created, so
+requests are checked against it even when no model is loaded: every feature by its name
+(spaces, '/', accents and all), numbers where the contract has numeric features, text where it
+has categorical ones, and nothing else.
+"""
 
 from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictStr, create_model
 
-from {{ cookiecutter.package_name }}.sample_model import SAMPLE_RECORD
+from {{ cookiecutter.package_name }}.contract import Contract
 
 # Strict: JSON numbers only (no "1.5" or true); finite: NaN and Infinity are a 422.
 Number = Annotated[float, Field(strict=True, allow_inf_nan=False)]
-Record = dict[str, Number]
-_EXAMPLE: dict[str, Any] = dict(SAMPLE_RECORD)
+Label = bool | int | float | str
 
 
-class PredictRequest(BaseModel):
-    """A batch of records to predict."""
+def record_model(contract: Contract) -> type[BaseModel]:
+    """One record: the contract's features, in its order, under their own names."""
+    fields: dict[str, Any] = {}
+    for index, feature in enumerate(contract.features):
+        kind: Any = Number if feature.kind == "numeric" else StrictStr
+        if feature.nullable:
+            kind = kind | None
+        described = feature.description or f"{feature.kind} feature"
+        if feature.min is not None or feature.max is not None:
+            described += f" (from {feature.min} to {feature.max} in training)"
+        if feature.categories:
+            shown = ", ".join(feature.categories[:20])
+            described += f"; seen in training: {shown}"
+        field = Field(
+            default=None if feature.nullable else ...,
+            alias=feature.name,
+            description=described,
+        )
+        fields[f"f{index}"] = (kind, field)
+    config = ConfigDict(extra="forbid", populate_by_name=False)
+    return create_model("Record", __config__=config, **fields)
 
-    model_config = ConfigDict(
-        json_schema_extra={"examples": [{"records": [_EXAMPLE]}, {"records": [_EXAMPLE] * 2}]}
+
+def prediction_model(contract: Contract) -> type[BaseModel]:
+    """One answer, per task: what batch prediction writes for the same row."""
+    fields: dict[str, Any] = {}
+    if contract.task == "regression":
+        fields["prediction"] = (float, Field(description="The predicted value."))
+    else:
+        fields["prediction"] = (Label, Field(description="The predicted class."))
+    if contract.task == "binary":
+        positive = contract.classes[-1]
+        fields["probability"] = (
+            float,
+            Field(description=f"The probability of the positive class ({positive!r})."),
+        )
+    elif contract.task == "multiclass":
+        fields["probabilities"] = (
+            dict[str, float],
+            Field(description="The probability of each class, by class."),
+        )
+    return create_model("Prediction", **fields)
+
+
+def request_model(contract: Contract, max_batch: int) -> type[BaseModel]:
+    """A batch of 1 to `max_batch` records, with the contract's example."""
+    example: Any = contract.example_record()
+    config = ConfigDict(
+        json_schema_extra={"examples": [{"records": [example]}, {"records": [example] * 2}]}
     )
-
-    records: list[Record] = Field(
+    records = Field(
         min_length=1,
-        description="Records: feature name -> finite number. Keys the model does not use are "
-        "ignored; GET /model lists the features.",
+        max_length=max_batch,
+        description="Records: every feature of the contract by name (GET /model lists them).",
     )
+    batch: Any = list[record_model(contract)]  # type: ignore[misc]  # a model made at run time
+    return create_model("PredictRequest", __config__=config, records=(batch, records))
 
 
-class PredictResponse(BaseModel):
+def response_model(contract: Contract) -> type[BaseModel]:
     """One prediction per record, and which model (or the fallback) made them."""
-
-    predictions: list[float] = Field(
-        description="One value per record, in order: for a binary classifier the probability "
-        "of the positive class (GET /model says which output), else the model's prediction."
+    answers: Any = list[prediction_model(contract)]  # type: ignore[misc]  # made at run time
+    return create_model(
+        "PredictResponse",
+        predictions=(answers, Field(description="One answer per record, in order.")),
+        model_name=(str, ...),
+        model_version=(str, ...),
+        fallback=(bool, Field(description="True when the fallback answered, not the model.")),
+        request_id=(str, ...),
     )
-    model_name: str
-    model_version: str
-    fallback: bool = Field(description="True when the configured fallback value was served.")
-    request_id: str
 
 
 class HealthResponse(BaseModel):
@@ -57,24 +107,25 @@ class ReadyResponse(BaseModel):
 
 
 class ModelInfo(BaseModel):
-    """What the service knows about the loaded model."""
+    """What the service knows about the loaded model and its contract."""
 
     loaded: bool
     ready: bool
     name: str | None = None
     version: str | None = None
     framework: str | None = None
-    output: str | None = Field(
-        default=None,
-        description="What a prediction is: 'probability' (of positive_class) or 'prediction'.",
+    task: str = Field(description="binary, multiclass or regression.")
+    features: list[str] = Field(description="The features a record has, by name.")
+    classes: list[Label] = Field(default_factory=list, description="Classification: the classes.")
+    positive_class: Label | None = Field(
+        default=None, description="Binary: the class whose probability is answered."
     )
-    positive_class: str | None = None
-    features: list[str] = Field(default_factory=list)
+    fallback: dict[str, Any] = Field(description="What the fallback answers for a record.")
     uri: str | None = None
     loaded_at: str | None = None
     reason: str | None = Field(default=None, description="Why the service is degraded, if it is.")
     metadata: dict[str, Any] = Field(
-        default_factory=dict, description="The rest of metadata.json (metrics, label, ...)."
+        default_factory=dict, description="The rest of metadata.json (metrics, lineage, ...)."
     )
 
 

@@ -9,9 +9,12 @@
     model_uri: str | None = Field(
         default=None,
         validation_alias=AliasChoices(f"{ENV_PREFIX}MODEL_URI", "MODEL_URI"),
-        description="The model: a folder with model.joblib (+ metadata.json), a .joblib file, "
-        "or the same on gs://bucket/path.",
+        description="The model: a folder with the model file and metadata.json (or the model "
+        "file itself), local or on gs://bucket/path.",
     )
+    # The service's data contract: its request schema, also with no model. Empty: the
+    # contract.yaml packaged beside the code (`make contract MODEL_URI=...` adopts a model's).
+    contract_path: Path | None = None
     host: str = "0.0.0.0"  # noqa: S104  # a container must listen on every interface
     port: int = Field(
         default=8080, ge=0, le=65535, validation_alias=AliasChoices(f"{ENV_PREFIX}PORT", "PORT")
@@ -19,7 +22,9 @@
     workers: int = Field(default=1, ge=1)  # uvicorn processes; each loads the model
     max_batch_size: int = Field(default=1000, ge=1)  # records per /predict request
     max_body_bytes: int = Field(default=1_000_000, ge=1)  # larger request bodies are a 413
-    fallback_prediction: float = 0.0  # served for every record when the model cannot answer
+    # Served when the model cannot answer: binary, the positive class's probability;
+    # regression, the value; multiclass, a class. Empty: the training base rate (or mean).
+    fallback_prediction: float | str | None = None
     prediction_log_sample_rate: float = Field(default=0.0, ge=0.0, le=1.0)
     # /ready turns 503 after this many failed predictions in a row, for degraded_ttl_seconds
     # or until the next good prediction.

@@ -1,4 +1,4 @@
-"""Evaluate: score the model on the held-out data and apply the quality gate (tracked).
+"""Evaluate: score the model on the held-out data and apply the quality gate{% if cookiecutter.tracking == "clearml" %} (tracked){% endif %}.
 
 The metrics depend on the task; the gate compares one of them to a threshold, in the
 metric's own direction (a score must reach it, an error must stay at or below it).
@@ -11,9 +11,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from {{ cookiecutter.package_name }}.contract import Contract, ContractError, load_contract
-from {{ cookiecutter.package_name }}.model import CUTOFF, Model, input_matrix, load_model, targets
+from {{ cookiecutter.package_name }}.model import (
+    CUTOFF,
+    Model,
+    input_matrix,
+    load_model,
+    targets,
+)
 from {{ cookiecutter.package_name }}.ops.logging import logger
+{%- if cookiecutter.tracking == "clearml" %}
 from {{ cookiecutter.package_name }}.ops.tracking import track
+{%- endif %}
 from {{ cookiecutter.package_name }}.steps.failures import reported
 from {{ cookiecutter.package_name }}.steps.io import local_path, read_table, write_json
 
@@ -175,7 +183,7 @@ def evaluate_model(model: Model, frame: pd.DataFrame, metric: str, threshold: fl
     )
 
 
-@reported
+@reported()
 def evaluate(
     model_path: str | Path,
     test_path: str | Path,
@@ -186,10 +194,14 @@ def evaluate(
     """Evaluate a saved model folder on a saved test table; write the evaluation as JSON."""
     model = load_model(local_path(model_path))
     metric, threshold = resolve_gate(model.contract, metric, threshold)
+{%- if cookiecutter.tracking == "clearml" %}
     params = {"metric": metric, "threshold": threshold}
     with track("evaluate", params=params, inputs=[model_path, test_path]) as run:
         result = evaluate_model(model, read_table(test_path, model.contract), metric, threshold)
         run.log_metrics({**result.metrics, "passed": float(result.passed)})
+{%- else %}
+    result = evaluate_model(model, read_table(test_path, model.contract), metric, threshold)
+{%- endif %}
     if report_path is not None:
         write_json(result.to_json(), report_path)
     logger.info(

@@ -15,7 +15,7 @@ from {{ cookiecutter.package_name }}.steps.io import local_path
 MODEL_NAME = "{{ cookiecutter.project_slug }}"
 
 
-@reported
+@reported()
 def export_model(
     model_dir: str | Path,
     dest_dir: str | Path,

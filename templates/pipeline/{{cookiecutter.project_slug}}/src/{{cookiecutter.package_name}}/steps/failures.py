@@ -7,20 +7,18 @@ the exception's message and a hint of what to do there, so the run can end with 
 
 from __future__ import annotations
 
-import functools
+import contextlib
 import json
 import os
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any, ParamSpec, TypeVar
+from types import TracebackType
+from typing import Any
 
 from {{ cookiecutter.package_name }}.ops.config import ENV_PREFIX
 from {{ cookiecutter.package_name }}.ops.logging import logger
 
 FAILURE_FILE_VARIABLE = f"{ENV_PREFIX}FAILURE_FILE"
 DEFAULT_HINT = "read the step's log above the error (or the run's log file), fix, run again"
-P = ParamSpec("P")
-R = TypeVar("R")
 
 
 def describe(error: BaseException) -> dict[str, Any]:
@@ -32,18 +30,24 @@ def describe(error: BaseException) -> dict[str, Any]:
     }
 
 
-def reported(step: Callable[P, R]) -> Callable[P, R]:
-    """Record a step's exception (see the module's docstring), then let it propagate."""
+class _Reported(contextlib.ContextDecorator):
+    def __enter__(self) -> None:
+        return None
 
-    @functools.wraps(step)
-    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-        try:
-            return step(*args, **kwargs)
-        except Exception as error:
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        if isinstance(error, Exception):
             record = describe(error)
-            logger.error("step failed", step=step.__name__, error=record["message"])
+            logger.error("step failed", error=record["message"])
             if path := os.environ.get(FAILURE_FILE_VARIABLE):
                 Path(path).write_text(json.dumps(record), encoding="utf-8")
-            raise
 
-    return wrapper
+
+def reported() -> contextlib.ContextDecorator:
+    """`@reported()` on a step: record its exception (see the module's docstring), which
+    then propagates unchanged."""
+    return _Reported()

@@ -12,7 +12,7 @@ from {{ cookiecutter.package_name }}.steps.failures import reported
 from {{ cookiecutter.package_name }}.steps.io import local_path, read_table
 
 
-@reported
+@reported()
 def ingest(source: str, dest: str | Path) -> dict[str, Any]:
     """Copy `source` (a local path or gs:// URI) to `dest` byte for byte; return its metadata."""
     frame = read_table(source)  # refuses a file that is not a readable CSV

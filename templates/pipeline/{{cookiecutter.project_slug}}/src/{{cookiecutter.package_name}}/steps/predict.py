@@ -30,7 +30,7 @@ def predict(model: Model, frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def summary(model: Model, predictions: pd.DataFrame) -> dict[str, Any]:
-    """A batch's size and the spread of its predictions (tracked as the task's metadata)."""
+    """A batch's size and the spread of its predictions (the task's metadata)."""
     info: dict[str, Any] = {"rows": len(predictions)}
     task = model.contract.task
     if task == "regression":
@@ -43,7 +43,7 @@ def summary(model: Model, predictions: pd.DataFrame) -> dict[str, Any]:
     return info
 
 
-@reported
+@reported()
 def predict_file(
     model_uri: str | Path, data_path: str | Path, out_path: str | Path
 ) -> dict[str, Any]:

@@ -1,4 +1,4 @@
-"""Train: split the table, fit the model the contract describes, save its folder (tracked)."""
+"""Train: split the table, fit the model the contract describes, save its folder{% if cookiecutter.tracking == "clearml" %} (tracked){% endif %}."""
 
 from __future__ import annotations
 
@@ -9,7 +9,9 @@ from typing import TYPE_CHECKING, Any
 from {{ cookiecutter.package_name }}.contract import Contract, ContractError, load_contract
 from {{ cookiecutter.package_name }}.model import Model, TrainParams
 from {{ cookiecutter.package_name }}.ops.logging import logger
+{%- if cookiecutter.tracking == "clearml" %}
 from {{ cookiecutter.package_name }}.ops.tracking import track
+{%- endif %}
 from {{ cookiecutter.package_name }}.steps.failures import reported
 from {{ cookiecutter.package_name }}.steps.io import read_table, write_table
 
@@ -43,7 +45,7 @@ def split(
     return train_part, test_part
 
 
-@reported
+@reported()
 def train(
     data_path: str | Path,
     model_dir: str | Path,
@@ -56,20 +58,36 @@ def train(
     """Split `data_path`, fit on the train part; write the model folder and the test part."""
     contract = contract or load_contract()
     settings = {**asdict(params), "test_fraction": test_fraction, "seed": seed}
+{%- if cookiecutter.tracking == "clearml" %}
     with track("train", params=settings, inputs=[data_path]) as run:
-        frame = read_table(data_path, contract)
-        train_part, test_part = split(frame, contract, test_fraction, seed)
-        model = Model.fit(contract, train_part, params)
-        info = {
-            "estimator": model.metadata["estimator"],
-            "task": contract.task,
-            "train_rows": len(train_part),
-            "test_rows": len(test_part),
-            **settings,
-        }
-        model.save(model_dir, training=info)
-        write_table(test_part, test_path)
-        run.log_metrics({"train_rows": len(train_part), "test_rows": len(test_part)})
+        info = _train(data_path, model_dir, test_path, params, settings, contract)
+        run.log_metrics({"train_rows": info["train_rows"], "test_rows": info["test_rows"]})
         run.log_artifact(model_dir, name="model")
-    logger.info("trained", rows=len(train_part), estimator=info["estimator"], task=contract.task)
+{%- else %}
+    info = _train(data_path, model_dir, test_path, params, settings, contract)
+{%- endif %}
+    logger.info("trained", rows=info["train_rows"], estimator=info["estimator"], task=contract.task)
+    return info
+
+
+def _train(
+    data_path: str | Path,
+    model_dir: str | Path,
+    test_path: str | Path,
+    params: TrainParams,
+    settings: dict[str, Any],
+    contract: Contract,
+) -> dict[str, Any]:
+    frame = read_table(data_path, contract)
+    train_part, test_part = split(frame, contract, settings["test_fraction"], settings["seed"])
+    model = Model.fit(contract, train_part, params)
+    info = {
+        "estimator": model.metadata["estimator"],
+        "task": contract.task,
+        "train_rows": len(train_part),
+        "test_rows": len(test_part),
+        **settings,
+    }
+    model.save(model_dir, training=info)
+    write_table(test_part, test_path)
     return info

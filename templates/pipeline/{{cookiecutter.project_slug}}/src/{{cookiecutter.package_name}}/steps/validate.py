@@ -12,7 +12,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from {{ cookiecutter.package_name }}.contract import PREDICTION, Contract, ContractError, load_contract
+from {{ cookiecutter.package_name }}.contract import (
+    PREDICTION,
+    Contract,
+    ContractError,
+    load_contract,
+)
 from {{ cookiecutter.package_name }}.expectations import configure_gx, get_suite
 from {{ cookiecutter.package_name }}.ops.logging import logger
 from {{ cookiecutter.package_name }}.steps.failures import reported
@@ -198,7 +203,7 @@ def validate_dataframe(
     )
 
 
-@reported
+@reported()
 def validate_file(
     data_path: str | Path,
     suite_name: str,

@@ -1,0 +1,1 @@
+{% include "model/contract.py.j2" %}

@@ -1,0 +1,1 @@
+{% include "model/synthetic.py.j2" %}

@@ -1,0 +1,127 @@
+"""Slow tier: the second day. A team brings its own table of each task, with awkward column
+names and a categorical column, through the four commands the READMEs show; the api then
+serves the model over real HTTP and answers what the batch predictions say for the same rows."""
+
+from __future__ import annotations
+
+import csv
+import json
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests import datasets
+from tests.suite import Background, clean_env, free_port, http, render, run, wait_for_http
+
+TASKS = ["binary", "multiclass", "regression"]
+
+
+@pytest.fixture(scope="module")
+def api_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One api project, installed once; each test adopts its model's contract."""
+    project = render("api", tmp_path_factory.mktemp("api"))
+    run(["git", "init", "-q", "-b", "main"], project)
+    run(["make", "install"], project)
+    return project
+
+
+def value(stdout: str, key: str) -> str:
+    [line] = [ln for ln in stdout.splitlines() if ln.startswith(f"{key}: ")]
+    return line.removeprefix(f"{key}: ")
+
+
+def typed(record: dict[str, str], contract: dict[str, Any]) -> dict[str, Any]:
+    """A CSV row as a client sends it: numbers as numbers, categories as text, no ids."""
+    return {
+        f["name"]: float(record[f["name"]]) if f["kind"] == "numeric" else record[f["name"]]
+        for f in contract["features"]
+    }
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("task", TASKS)
+def test_a_team_brings_its_own_table(task: str, tmp_path: Path, api_project: Path) -> None:
+    """make schema, make check, make run, make predict; then the api serves the model."""
+    project = render("pipeline", tmp_path / "projects")
+    run(["git", "init", "-q", "-b", "main"], project)
+    run(["make", "install"], project)
+    table, new = tmp_path / "data" / "table.csv", tmp_path / "data" / "new.csv"
+    label = datasets.write(task, table)
+    datasets.write(task, new, seed=9, with_label=False)
+
+    inferred = run(["make", "schema", f"DATA={table}", f"LABEL={label}"], project).stdout
+    assert f"task: {task} (label {label!r}" in inferred
+    assert "'région': categorical, 3 categories" in inferred
+    assert "ids: 'customer id'" in inferred
+    run(["make", "check"], project)
+
+    trained = run(["make", "run", f"DATA={table}"], project).stdout
+    assert len(trained.splitlines()) < 80, trained
+    assert "passed" in value(trained, "gate")
+    model = Path(value(trained, "model_uri"))
+    predicted = run(["make", "predict", f"MODEL_URI={model}", f"DATA={new}"], project).stdout
+    with Path(value(predicted, "predictions_uri")).open(encoding="utf-8") as handle:
+        batch = {row["customer id"]: row for row in csv.DictReader(handle)}
+    assert len(batch) == datasets.ROWS
+
+    contract = json.loads((model / "metadata.json").read_text())["contract"]
+    adopted = run(["make", "contract", f"MODEL_URI={model}"], api_project).stdout
+    assert f"task {task}" in adopted
+    with new.open(encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))[:25]
+    port = free_port()
+    server = Background(
+        ["make", "serve", f"PORT={port}", f"MODEL_URI={model}"],
+        api_project,
+        tmp_path / f"serve-{task}.log",
+    )
+    try:
+        assert wait_for_http(f"http://127.0.0.1:{port}/ready", 120, server.alive), server.output()
+        body = json.dumps({"records": [typed(r, contract) for r in rows]}).encode()
+        status, _, content = http(
+            "POST", f"http://127.0.0.1:{port}/predict", body, {"content-type": "application/json"}
+        )
+    finally:
+        server.stop()
+    assert status == 200, content
+    answers = json.loads(content)
+    assert answers["fallback"] is False
+    for row, answer in zip(rows, answers["predictions"], strict=True):
+        expected = batch[row["customer id"]]
+        if task == "regression":
+            assert answer["prediction"] == pytest.approx(float(expected["prediction"]), rel=1e-9)
+            continue
+        assert str(answer["prediction"]) == expected["prediction"]
+        if task == "binary":
+            assert answer["probability"] == pytest.approx(float(expected["probability"]), rel=1e-9)
+        else:
+            for key, probability in answer["probabilities"].items():
+                assert probability == pytest.approx(float(expected[f"probability_{key}"]), rel=1e-9)
+
+
+@pytest.mark.slow
+def test_a_bad_schema_command_changes_nothing(tmp_path: Path) -> None:
+    """A label that is not a column, an empty file: one error line last, exit code non-zero,
+    and `git status` shows nothing changed."""
+    project = render("pipeline", tmp_path)
+    run(["git", "init", "-q", "-b", "main"], project)
+    run(["make", "install"], project)
+    run(["git", "add", "-A"], project)
+    run(["git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "render"], project)
+    table = tmp_path / "table.csv"
+    datasets.write("binary", table)
+    (tmp_path / "empty.csv").write_text("")
+    for args, message in [
+        ([f"DATA={table}", "LABEL=target"], "error: label 'target' is not a column of"),
+        ([f"DATA={tmp_path / 'empty.csv'}", "LABEL=y"], "is empty: it needs a header row"),
+    ]:
+        done = subprocess.run(
+            ["make", "schema", *args], cwd=project, capture_output=True, text=True, env=clean_env()
+        )
+        assert done.returncode != 0
+        errors = [ln for ln in done.stderr.splitlines() if ln.startswith("error: ")]
+        assert len(errors) == 1
+        assert message in errors[0]
+        assert run(["git", "status", "--porcelain"], project).stdout == ""

@@ -139,6 +139,12 @@ def load_folder(uri: str) -> ModelPredictor:
     folder = local_folder(uri)
     try:
         model = load_model(folder)
+        # Records were checked against the contract before they reach the model: scikit-learn
+        # need not check them (and its parameters) again on every call of this thread (the
+        # event loop's, where the app loads the model and predicts).
+        import sklearn
+
+        sklearn.set_config(assume_finite=True, skip_parameter_validation=True)
     except ContractError as error:
         raise ModelLoadError(str(error)) from None
     raw = model.metadata

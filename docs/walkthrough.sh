@@ -49,20 +49,47 @@ kill "$SERVER"
 wait "$SERVER" 2>/dev/null || true
 # --8<-- [end:query]
 
+# --8<-- [start:your-data]
+# 4. Your own table: any CSV with a header row. scikit-learn's bundled wine table (178 rows,
+#    three classes, columns such as "od280/od315_of_diluted_wines") stands in for yours.
+cd ../credit-risk
+.venv/bin/python -c "from sklearn.datasets import load_wine; load_wine(as_frame=True).frame.to_csv('wine.csv', index=False)"
+make schema DATA=wine.csv LABEL=target      # adapt the project to this data
+make check                                   # still green
+make run DATA=wine.csv | tee wine-run.log    # train, validate, evaluate, export
+WINE_MODEL="$(sed -n 's/^model_uri: //p' wine-run.log)"
+make predict MODEL_URI="$WINE_MODEL" DATA=wine.csv   # batch predictions: predictions_uri: <file>
+cd ../credit-risk-api
+make contract MODEL_URI="$WINE_MODEL"        # the service takes the model's contract
+MODEL_URI="$WINE_MODEL" PORT="$PORT" make serve > serve-wine.log 2>&1 &
+SERVER=$!
+for _ in $(seq 120); do
+  curl -fsS "http://127.0.0.1:$PORT/ready" >/dev/null 2>&1 && break
+  sleep 1
+done
+# The request the service documents (its OpenAPI example), then the answer: a class and its
+# probabilities, what the batch predictions say for such a row.
+EXAMPLE="$(curl -fsS "http://127.0.0.1:$PORT/openapi.json" | .venv/bin/python -c \
+  'import json, sys; print(json.dumps(json.load(sys.stdin)["components"]["schemas"]["PredictRequest"]["examples"][0]))')"
+curl -fsS -X POST "http://127.0.0.1:$PORT/predict" -H 'content-type: application/json' -d "$EXAMPLE"
+echo
+kill "$SERVER"
+wait "$SERVER" 2>/dev/null || true
+# --8<-- [end:your-data]
+
 # --8<-- [start:container]
-# 4. Build the service's image and run it with the same model (docker, else podman).
+# 5. Build the service's image and run it with the wine model (docker, else podman).
 if [ "${SKIP_CONTAINER:-0}" != 1 ]; then
   make docker-build IMAGE=credit-risk-api:local
   ENGINE="$(docker info >/dev/null 2>&1 && echo docker || echo podman)"
   CONTAINER="$("$ENGINE" run -d --rm -p "127.0.0.1:$PORT:8080" \
-    -v "$MODEL_URI:/model:ro" -e MODEL_URI=/model credit-risk-api:local)"
+    -v "$WINE_MODEL:/model:ro" -e MODEL_URI=/model credit-risk-api:local)"
   trap '"$ENGINE" rm -f "$CONTAINER" >/dev/null 2>&1 || true' EXIT
   for _ in $(seq 120); do
     curl -fsS "http://127.0.0.1:$PORT/ready" >/dev/null 2>&1 && break
     sleep 1
   done
-  curl -fsS -X POST "http://127.0.0.1:$PORT/predict" -H 'content-type: application/json' \
-    -d '{"records": [{"age": 35.0, "income_k": 52.0, "debt_ratio": 0.31, "credit_lines": 4.0, "late_payments": 0.0, "tenure_months": 60.0}]}'
+  curl -fsS -X POST "http://127.0.0.1:$PORT/predict" -H 'content-type: application/json' -d "$EXAMPLE"
   echo
 fi
 # --8<-- [end:container]

@@ -66,6 +66,9 @@ def expected_presence(template: str, answers: dict[str, str]) -> dict[str, bool]
         rules["tests/test_tracking_lineage.py"] = clearml
         for always in ("Dockerfile", ".dockerignore", ".gcloudignore", f"{package}/serve.py"):
             rules[always] = True
+    if template in {"pipeline", "api"}:
+        rules[f"{package}/framework.py"] = True
+        rules["tests/test_skops.py"] = answers["framework"] == "scikit-learn"
     if template == "pipeline":
         rules["tests/test_step_tracking.py"] = answers["tracking"] == "clearml"
         rules["Dockerfile"] = True

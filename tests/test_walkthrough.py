@@ -26,14 +26,15 @@ def test_the_page_shows_every_part_of_the_script() -> None:
         for line in SCRIPT.read_text().splitlines()
         if "[start:" in line
     ]
-    assert sections == ["pipeline", "api", "query", "container"]
+    assert sections == ["pipeline", "api", "query", "your-data", "container"]
     for section in sections:
         assert f'--8<-- "walkthrough.sh:{section}"' in page
 
 
 @pytest.mark.slow
 def test_walkthrough_runs_end_to_end(tmp_path: Path) -> None:
-    """Render the pipeline, train, render the api, serve the trained model, query it, containerise it."""
+    """Render the pipeline, train, render the api, serve and query the model; bring a table of
+    one's own through the four commands and serve its model; containerise the service."""
     env = {
         "TEMPLATES": str(REPO),
         "WORKDIR": str(tmp_path / "onboarding"),
@@ -43,4 +44,6 @@ def test_walkthrough_runs_end_to_end(tmp_path: Path) -> None:
     result = run(["bash", str(SCRIPT)], tmp_path, timeout=2400, env=env)
     assert "model_uri: " in result.stdout
     assert '"fallback":false' in result.stdout.replace(" ", "")
+    assert "task: multiclass (label 'target'" in result.stdout  # the wine table's contract
+    assert '"probabilities":' in result.stdout.replace(" ", "")
     assert result.stdout.rstrip().endswith("walkthrough complete")

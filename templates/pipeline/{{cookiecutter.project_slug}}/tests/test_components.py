@@ -37,7 +37,7 @@ def test_training_components_chain_and_export_a_model(
     test_data = artifact(dsl.Dataset, tmp_path / "test")
     c.train.python_func(
         dataset=dataset,
-        regularization=1.0,
+        params="{}",
         test_fraction=0.25,
         seed=42,
         model=model,

@@ -13,7 +13,8 @@ import pandas as pd
 import pytest
 
 from {{ cookiecutter.package_name }}.contract import Contract
-from {{ cookiecutter.package_name }}.model import Model, TrainParams, load_model
+from {{ cookiecutter.package_name }}.framework import Params
+from {{ cookiecutter.package_name }}.model import Model, load_model
 from {{ cookiecutter.package_name }}.steps.evaluate import (
     DEFAULT_THRESHOLD,
     GateError,
@@ -81,7 +82,7 @@ def test_the_model_passes_the_default_gate_on_the_sample(
 ) -> None:
     """Trained on the sample, the model reaches the task's default gate on held-out rows."""
     train_part, test_part = split(sample, contract, 0.25, seed=42)
-    model = Model.fit(contract, train_part, TrainParams())
+    model = Model.fit(contract, train_part, Params())
     metric, threshold = resolve_gate(contract)
     scores = compute_metrics(model, test_part)
     assert passes(scores, metric, threshold), (metric, scores)
@@ -103,7 +104,7 @@ def test_train_evaluate_export_give_a_servable_folder(
     sample_path: Path, contract: Contract, tmp_path: Path
 ) -> None:
     """Train writes a model folder; export adds the name, version, scores and lineage."""
-    info = train(sample_path, tmp_path / "model", tmp_path / "test.csv", TrainParams())
+    info = train(sample_path, tmp_path / "model", tmp_path / "test.csv", Params())
     assert info["train_rows"] + info["test_rows"] == len(read_table(sample_path))
     result = evaluate(tmp_path / "model", tmp_path / "test.csv", report_path=tmp_path / "ev.json")
     assert result.passed
@@ -122,7 +123,7 @@ def test_predictions_have_the_ids_or_the_input_then_the_outputs(
     sample_path: Path, sample: pd.DataFrame, contract: Contract, tmp_path: Path
 ) -> None:
     """One row per input row; the contract's output columns last."""
-    train(sample_path, tmp_path / "model", tmp_path / "test.csv", TrainParams())
+    train(sample_path, tmp_path / "model", tmp_path / "test.csv", Params())
     out = predict(load_model(tmp_path / "model"), sample.drop(columns=[contract.label.name]))
     assert list(out.columns)[-len(contract.output_columns) :] == contract.output_columns
     assert len(out) == len(sample)

@@ -9,7 +9,8 @@ import pandas as pd
 
 from {{ cookiecutter.package_name }}.contract import Contract
 from {{ cookiecutter.package_name }}.expectations import get_suite
-from {{ cookiecutter.package_name }}.model import TrainParams, load_model
+from {{ cookiecutter.package_name }}.framework import Params
+from {{ cookiecutter.package_name }}.model import load_model
 from {{ cookiecutter.package_name }}.steps.evaluate import METRICS, evaluate
 from {{ cookiecutter.package_name }}.steps.export import export_model
 from {{ cookiecutter.package_name }}.steps.io import read_table
@@ -30,7 +31,7 @@ def test_each_task_trains_passes_its_gate_exports_and_predicts(
     report = validate_dataframe(frame, get_suite("training", task_contract), task_contract)
     assert report.success, report.summary()
 
-    train(data, tmp_path / "model", tmp_path / "test.csv", TrainParams(), contract=task_contract)
+    train(data, tmp_path / "model", tmp_path / "test.csv", Params(), contract=task_contract)
     result = evaluate(tmp_path / "model", tmp_path / "test.csv")
     assert set(result.metrics) == set(METRICS[task_contract.task])
     assert result.passed, result.metrics

@@ -31,7 +31,7 @@ class FlakyPredictor:
         self.broken = False
         self.answer: dict[str, Any] = contract.fallback_answer()
         self._contract = contract
-        self._metadata = ModelMetadata(name="flaky", version="7")
+        self._metadata = ModelMetadata(name="flaky", version="7", framework="flaky")
 
     @property
     def metadata(self) -> ModelMetadata:
@@ -103,19 +103,53 @@ async def test_without_a_model_requests_are_still_checked_against_the_contract(
     assert (unknown.status_code, absent.status_code) == (422, 422)
 
 
-async def test_a_corrupt_model_file_serves_the_fallback(
+async def test_a_tampered_model_file_is_refused_and_the_fallback_answers(
     make_client: ClientFactory, model_dir: Path, tmp_path: Path, batch: dict[str, Any]
 ) -> None:
-    """A model file that is not a model: degraded with the error, fallback answers."""
+    """A model file changed after export (its sha256 is not metadata.json's): not loaded,
+    /ready says why, the fallback answers."""
     broken = tmp_path / "broken"
     shutil.copytree(model_dir, broken)
     model_file = json.loads((broken / "metadata.json").read_text())["model_file"]
-    (broken / model_file).write_bytes(b"not a model")
+    (broken / model_file).write_bytes((broken / model_file).read_bytes() + b"tampered")
     async with make_client(model_uri=str(broken)) as client:
         ready = await client.get("/ready")
         response = await client.post("/predict", json=batch)
     assert ready.status_code == 503
-    assert ready.json()["reason"].startswith("model failed to load (")
+    assert "sha256 differs" in ready.json()["reason"]
+    assert response.json()["fallback"] is True
+
+
+@pytest.mark.parametrize(
+    ("change", "reason"),
+    [
+        ({"framework": "torch"}, "'torch' model and this project has"),
+        ({"model_file": "model.joblib"}, "is a pickle, which runs code when loaded"),
+    ],
+    ids=["other-framework", "pickle"],
+)
+async def test_a_model_the_service_cannot_load_safely_is_refused(
+    make_client: ClientFactory,
+    model_dir: Path,
+    tmp_path: Path,
+    batch: dict[str, Any],
+    change: dict[str, str],
+    reason: str,
+) -> None:
+    """A framework this image lacks, or a pickle (allow_pickle_models is off): fallback, and
+    the reason in /ready."""
+    folder = tmp_path / "model"
+    shutil.copytree(model_dir, folder)
+    metadata = json.loads((folder / "metadata.json").read_text())
+    metadata.update(change)
+    metadata.pop("sha256")
+    (folder / "metadata.json").write_text(json.dumps(metadata))
+    (folder / "model.joblib").write_bytes(b"a pickle would run code")
+    async with make_client(model_uri=str(folder)) as client:
+        ready = await client.get("/ready")
+        response = await client.post("/predict", json=batch)
+    assert ready.status_code == 503
+    assert reason in ready.json()["reason"]
     assert response.json()["fallback"] is True
 
 

@@ -37,7 +37,13 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--data", help="CSV to train on or predict for (default: data_path)")
     run.add_argument("--metric", help="the gate's metric (default: eval_metric, else the task's)")
     run.add_argument("--threshold", type=float, help="the gate's threshold")
-    run.add_argument("--regularization", type=float, default=1.0, help="inverse strength")
+    run.add_argument(
+        "--param",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a hyper-parameter of the framework (repeatable), e.g. --param regularization=0.5",
+    )
     run.add_argument("--model-uri", help="batch-prediction: an exported model folder")
     run.add_argument("--output-dir", type=Path, help="default: output_dir (outputs/)")
     run.add_argument("--verbose", action="store_true", help="every task's log on the terminal")
@@ -77,6 +83,17 @@ def fail(message: str, hint: str | None = None) -> None:
         print(f"what to do: {hint}", file=sys.stderr)
 
 
+def parse_params(pairs: Sequence[str]) -> dict[str, str]:
+    """`NAME=VALUE` pairs; the framework checks names and types (model.params_from)."""
+    params = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name:
+            raise ContractError(f"--param {pair!r} is not NAME=VALUE")
+        params[name.strip()] = value.strip()
+    return params
+
+
 def _run(args: argparse.Namespace, settings: Settings) -> int:
     from {{ cookiecutter.package_name }} import local_run
 
@@ -108,7 +125,7 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
             data=data,
             metric=args.metric,
             threshold=args.threshold,
-            regularization=args.regularization,
+            params=parse_params(args.param),
             verbose=args.verbose,
         )
     except local_run.PipelineFailedError as error:

@@ -49,18 +49,21 @@ def validate_data(
 @dsl.component(base_image=BASE_IMAGE, install_kfp_package=False)
 def train(
     dataset: Input[Dataset],
-    regularization: float,
+    params: str,
     test_fraction: float,
     seed: int,
     model: Output[Model],
     test_data: Output[Dataset],
 ) -> None:
-    """Fit the model the data contract describes; also emit the held-out test split."""
-    from {{ cookiecutter.package_name }}.model import TrainParams
+    """Fit the model the data contract describes (`params`: the framework's hyper-parameters,
+    JSON); also emit the held-out test split."""
+    import json
+
+    from {{ cookiecutter.package_name }}.model import params_from
     from {{ cookiecutter.package_name }}.steps.train import train as run_train
 
-    params = TrainParams(regularization=regularization)
-    info = run_train(dataset.path, model.path, test_data.path, params, test_fraction, seed)
+    settings = params_from(json.loads(params))
+    info = run_train(dataset.path, model.path, test_data.path, settings, test_fraction, seed)
     model.metadata.update(info)
     test_data.metadata["rows"] = info["test_rows"]
 

@@ -140,11 +140,12 @@ def run_training(
     data: str | Path | None = None,
     metric: str | None = None,
     threshold: float | None = None,
-    regularization: float = 1.0,
+    params: dict[str, str] | None = None,
     verbose: bool = False,
 ) -> LocalRunResult:
     """Run the training pipeline; the model is exported under output_dir/models/."""
     from {{ cookiecutter.package_name }}.contract import load_contract
+    from {{ cookiecutter.package_name }}.model import params_from
     from {{ cookiecutter.package_name }}.pipelines import (
         TRAINING_PIPELINE,
         training_pipeline,
@@ -168,7 +169,7 @@ def run_training(
         data_uri=str(Path(data or settings.data_path).resolve()),
         metric=metric,
         threshold=threshold,
-        regularization=regularization,
+        params=json.dumps(params_from(params or {}).__dict__),
         test_fraction=settings.test_fraction,
         seed=settings.random_seed,
         # Locally a pipeline cannot return an output made inside dsl.If: the export step

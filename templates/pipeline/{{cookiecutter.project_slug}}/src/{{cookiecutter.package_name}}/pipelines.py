@@ -24,7 +24,7 @@ def training_pipeline(
     data_uri: str,
     metric: str = GATE_METRIC,
     threshold: float = GATE_THRESHOLD,
-    regularization: float = 1.0,
+    params: str = "{}",
     test_fraction: float = 0.25,
     seed: int = 42,
     export_uri: str = "",
@@ -39,7 +39,7 @@ def training_pipeline(
 
     train_task = c.train(
         dataset=ingest_task.outputs["dataset"],
-        regularization=regularization,
+        params=params,
         test_fraction=test_fraction,
         seed=seed,
     ).after(validate_task)

@@ -8,6 +8,7 @@ The request schema comes from the service's data contract (`contract.yaml`, or t
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import gc
 import json
 import math
@@ -186,7 +187,9 @@ def create_app(settings: Settings | None = None, *, loader: Loader | None = None
     metrics = Metrics()
     state = ModelState(settings=settings, contract=contract, metrics=metrics)
     metrics.ready.set_function(state.ready_value)
-    model_loader: Loader = loader or load_folder
+    model_loader: Loader = loader or functools.partial(
+        load_folder, allow_pickle=settings.allow_pickle_models
+    )
     sample_rate = settings.prediction_log_sample_rate
     configured = configured_fallback(contract, settings.fallback_prediction)
     PredictRequest = request_model(contract, settings.max_batch_size)  # noqa: N806

@@ -20,8 +20,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from {{ cookiecutter.package_name }}.contract import Contract
 
-MODEL_FILES = ("model.joblib",)  # what a folder may hold besides metadata.json
 METADATA_FILE = "metadata.json"
+LEGACY_MODEL_FILE = "model.joblib"  # older exports name no model_file
 
 
 class ModelMetadata(BaseModel):
@@ -31,7 +31,7 @@ class ModelMetadata(BaseModel):
 
     name: str
     version: str
-    framework: str = "scikit-learn"
+    framework: str
     uri: str | None = None
     extra: dict[str, Any] = Field(default_factory=dict)
 
@@ -114,7 +114,7 @@ def download_gcs(uri: str, dest: Path) -> Path:
     if not meta.exists():
         raise ModelLoadError(f"no {METADATA_FILE} at gs://{bucket_name}/{prefix}")
     meta.download_to_filename(str(dest / METADATA_FILE))
-    model_file = json.loads((dest / METADATA_FILE).read_text()).get("model_file", MODEL_FILES[0])
+    model_file = json.loads((dest / METADATA_FILE).read_text()).get("model_file", LEGACY_MODEL_FILE)
     name = posixpath.join(prefix, model_file) if prefix else model_file
     bucket.blob(name).download_to_filename(str(dest / posixpath.basename(model_file)))
     return dest
@@ -131,20 +131,15 @@ def local_folder(uri: str) -> Path:
     return folder
 
 
-def load_folder(uri: str) -> ModelPredictor:
-    """The default loader: a model folder (or a file in it), local or on gs://."""
+def load_folder(uri: str, allow_pickle: bool = False) -> ModelPredictor:
+    """The default loader: a model folder (or a file in it), local or on gs://; a pickle
+    (older exports) only with `allow_pickle` (the allow_pickle_models setting)."""
     from {{ cookiecutter.package_name }}.contract import ContractError
     from {{ cookiecutter.package_name }}.model import load_model
 
     folder = local_folder(uri)
     try:
-        model = load_model(folder)
-        # Records were checked against the contract before they reach the model: scikit-learn
-        # need not check them (and its parameters) again on every call of this thread (the
-        # event loop's, where the app loads the model and predicts).
-        import sklearn
-
-        sklearn.set_config(assume_finite=True, skip_parameter_validation=True)
+        model = load_model(folder, allow_pickle=allow_pickle)
     except ContractError as error:
         raise ModelLoadError(str(error)) from None
     raw = model.metadata
@@ -153,7 +148,7 @@ def load_folder(uri: str) -> ModelPredictor:
         name=str(raw.get("name") or folder.name),
         # Older pipeline exports have package_version and no version.
         version=str(raw.get("version") or raw.get("package_version") or "unknown"),
-        framework=str(raw.get("framework") or "scikit-learn"),
+        framework=str(raw.get("framework") or "unknown"),
         uri=uri,
         extra={k: v for k, v in raw.items() if k not in known},
     )

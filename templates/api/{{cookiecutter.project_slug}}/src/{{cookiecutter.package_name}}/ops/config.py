@@ -15,6 +15,9 @@
     # The service's data contract: its request schema, also with no model. Empty: the
     # contract.yaml packaged beside the code (`make contract MODEL_URI=...` adopts a model's).
     contract_path: Path | None = None
+    # Older exports are pickles (model.joblib), and loading a pickle runs the code it names:
+    # true trusts such files; the safe formats (skops, xgboost, lightgbm) need nothing.
+    allow_pickle_models: bool = False
     host: str = "0.0.0.0"  # noqa: S104  # a container must listen on every interface
     port: int = Field(
         default=8080, ge=0, le=65535, validation_alias=AliasChoices(f"{ENV_PREFIX}PORT", "PORT")

@@ -13,6 +13,9 @@
     eval_metric: str | None = None
     eval_threshold: float | None = None
     test_fraction: float = Field(default=0.25, gt=0, lt=1)
+    # Batch prediction of older exports, pickles (model.joblib): loading one runs the code it
+    # names, so only when you trust the file. The safe formats need nothing.
+    allow_pickle_models: bool = False
     random_seed: int = 42
 
     # Vertex AI Pipelines: empty until you deploy (`submit --dry-run` uses placeholders).

@@ -14,7 +14,6 @@ from {{ cookiecutter.package_name }}.contract import Contract, ContractError, lo
 from {{ cookiecutter.package_name }}.model import (
     CUTOFF,
     Model,
-    input_matrix,
     load_model,
     targets,
 )
@@ -119,7 +118,7 @@ def compute_metrics(model: Model, frame: pd.DataFrame) -> dict[str, float]:
 
     contract = model.contract
     truth = targets(contract, frame)
-    scores = model.scores(input_matrix(contract, frame))
+    scores = model.scores(model.encode_table(frame))
     if contract.task == "regression":
         return {
             "r2": float(skm.r2_score(truth, scores)),
@@ -156,7 +155,7 @@ def evaluate_model(model: Model, frame: pd.DataFrame, metric: str, threshold: fl
     if contract.task == "regression":
         return Evaluation(scores, metric, threshold, verdict, len(frame))
     truth = targets(contract, frame)
-    proba = model.scores(input_matrix(contract, frame))
+    proba = model.scores(model.encode_table(frame))
     predicted = (
         (proba[:, 1] >= CUTOFF).astype(int) if contract.task == "binary" else proba.argmax(axis=1)
     )

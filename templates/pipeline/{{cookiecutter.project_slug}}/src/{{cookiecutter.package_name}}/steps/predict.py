@@ -48,7 +48,9 @@ def predict_file(
     model_uri: str | Path, data_path: str | Path, out_path: str | Path
 ) -> dict[str, Any]:
     """Predict for the table at `data_path`, write the result to `out_path`; return a summary."""
-    model = load_model(local_path(model_uri))
+    from {{ cookiecutter.package_name }}.ops.config import get_settings
+
+    model = load_model(local_path(model_uri), allow_pickle=get_settings().allow_pickle_models)
     predictions = predict(model, read_table(data_path, model.contract))
     write_table(predictions, out_path)
     info = summary(model, predictions)

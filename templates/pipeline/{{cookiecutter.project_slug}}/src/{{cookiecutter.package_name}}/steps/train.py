@@ -7,7 +7,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from {{ cookiecutter.package_name }}.contract import Contract, ContractError, load_contract
-from {{ cookiecutter.package_name }}.model import Model, TrainParams
+from {{ cookiecutter.package_name }}.framework import Params
+from {{ cookiecutter.package_name }}.model import Model
 from {{ cookiecutter.package_name }}.ops.logging import logger
 {%- if cookiecutter.tracking == "clearml" %}
 from {{ cookiecutter.package_name }}.ops.tracking import track
@@ -50,7 +51,7 @@ def train(
     data_path: str | Path,
     model_dir: str | Path,
     test_path: str | Path,
-    params: TrainParams,
+    params: Params,
     test_fraction: float = 0.25,
     seed: int = 42,
     contract: Contract | None = None,
@@ -74,7 +75,7 @@ def _train(
     data_path: str | Path,
     model_dir: str | Path,
     test_path: str | Path,
-    params: TrainParams,
+    params: Params,
     settings: dict[str, Any],
     contract: Contract,
 ) -> dict[str, Any]:

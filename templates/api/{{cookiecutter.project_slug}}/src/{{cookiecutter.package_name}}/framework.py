@@ -1,0 +1,1 @@
+{% include "model/frameworks/" ~ cookiecutter.framework ~ ".py.j2" %}

@@ -58,13 +58,14 @@ def render_to_green_figures(templates: list[str], runs: int) -> list[Figure]:
     warms it). Each phase gets its own figure, so a slow total points at its cause."""
     figures = []
     env = clean_env()
-    for template in templates:
+    for template, answers in variants(templates):
+        label = template + (f" ({answers['framework']})" if answers else "")
         phases: dict[str, list[float]] = {"render": [], "make install": [], "make check": []}
         totals = []
         for i in range(runs + 1):
             with tempfile.TemporaryDirectory() as tmp:
                 started = time.perf_counter()
-                project = render(template, Path(tmp))
+                project = render(template, Path(tmp), **answers)
                 timing = {
                     "render": time.perf_counter() - started,
                     "make install": time_command(["make", "install"], project, env),
@@ -75,11 +76,21 @@ def render_to_green_figures(templates: list[str], runs: int) -> list[Figure]:
             for phase, seconds in timing.items():
                 phases[phase].append(seconds)
             totals.append(sum(timing.values()))
-        figures.append(Figure(f"render to green {template}", "s", totals, note="warm uv cache"))
+        figures.append(Figure(f"render to green {label}", "s", totals, note="warm uv cache"))
         figures += [
-            Figure(f"render to green {template}: {phase}", "s", t) for phase, t in phases.items()
+            Figure(f"render to green {label}: {phase}", "s", t) for phase, t in phases.items()
         ]
     return figures
+
+
+def variants(templates: list[str]) -> list[tuple[str, dict[str, str]]]:
+    """Each template with its defaults, and the pipeline and api with each other framework."""
+    found: list[tuple[str, dict[str, str]]] = []
+    for template in templates:
+        found.append((template, {}))
+        if template in {"pipeline", "api"}:
+            found += [(template, {"framework": fw}) for fw in ("xgboost", "lightgbm")]
+    return found
 
 
 def finished_templates() -> list[str]:

@@ -14,6 +14,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+from bench.images import image_figures
 from bench.measure import Figure
 from bench.pipeline import pipeline_figures
 from bench.render import finished_templates, render_figures, render_to_green_figures
@@ -36,6 +37,7 @@ def groups() -> dict[str, Group]:
         found["coldstart"] = lambda a: coldstart_figures(a.quick)
     if "pipeline" in templates:
         found["pipeline"] = lambda a: pipeline_figures(2 if a.quick else 3)
+    found["images"] = lambda a: image_figures(templates)
     found["suite"] = lambda a: suite_figures(include_full=a.full_suite)
     return found
 

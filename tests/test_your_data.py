@@ -1,6 +1,7 @@
 """Slow tier: the second day. A team brings its own table of each task, with awkward column
-names and a categorical column, through the four commands the READMEs show; the api then
-serves the model over real HTTP and answers what the batch predictions say for the same rows."""
+names and a categorical column, through the four commands the READMEs show; the api of the
+same framework then serves the model over real HTTP and answers what the batch predictions say
+for the same rows. XGBoost and LightGBM projects first train on their shipped sample."""
 
 from __future__ import annotations
 
@@ -15,16 +16,25 @@ import pytest
 from tests import datasets
 from tests.suite import Background, clean_env, free_port, http, render, run, wait_for_http
 
-TASKS = ["binary", "multiclass", "regression"]
+# Every task; every framework; the multiclass table through both boosting frameworks.
+CASES = [
+    ("binary", "scikit-learn"),
+    ("regression", "scikit-learn"),
+    ("multiclass", "xgboost"),
+    ("multiclass", "lightgbm"),
+]
+_APIS: dict[str, Path] = {}
 
 
-@pytest.fixture(scope="module")
-def api_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One api project, installed once; each test adopts its model's contract."""
-    project = render("api", tmp_path_factory.mktemp("api"))
-    run(["git", "init", "-q", "-b", "main"], project)
-    run(["make", "install"], project)
-    return project
+def api_project(framework: str, root: Path) -> Path:
+    """One api project per framework and test process, installed once; each test adopts its
+    model's contract."""
+    if framework not in _APIS:
+        project = render("api", root / f"api-{framework}", framework=framework)
+        run(["git", "init", "-q", "-b", "main"], project)
+        run(["make", "install"], project)
+        _APIS[framework] = project
+    return _APIS[framework]
 
 
 def value(stdout: str, key: str) -> str:
@@ -41,12 +51,19 @@ def typed(record: dict[str, str], contract: dict[str, Any]) -> dict[str, Any]:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("task", TASKS)
-def test_a_team_brings_its_own_table(task: str, tmp_path: Path, api_project: Path) -> None:
+@pytest.mark.parametrize(("task", "framework"), CASES, ids=[f"{t}-{f}" for t, f in CASES])
+def test_a_team_brings_its_own_table(
+    task: str, framework: str, tmp_path: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
     """make schema, make check, make run, make predict; then the api serves the model."""
-    project = render("pipeline", tmp_path / "projects")
+    project = render("pipeline", tmp_path / "projects", framework=framework)
     run(["git", "init", "-q", "-b", "main"], project)
     run(["make", "install"], project)
+    if framework != "scikit-learn":  # its shipped sample first, as on the first day
+        first = run(["make", "run"], project).stdout
+        sample_model = Path(value(first, "model_uri"))
+        metadata = json.loads((sample_model / "metadata.json").read_text())
+        assert (metadata["framework"], metadata["task"]) == (framework, "binary")
     table, new = tmp_path / "data" / "table.csv", tmp_path / "data" / "new.csv"
     label = datasets.write(task, table)
     datasets.write(task, new, seed=9, with_label=False)
@@ -66,15 +83,18 @@ def test_a_team_brings_its_own_table(task: str, tmp_path: Path, api_project: Pat
         batch = {row["customer id"]: row for row in csv.DictReader(handle)}
     assert len(batch) == datasets.ROWS
 
-    contract = json.loads((model / "metadata.json").read_text())["contract"]
-    adopted = run(["make", "contract", f"MODEL_URI={model}"], api_project).stdout
+    metadata = json.loads((model / "metadata.json").read_text())
+    assert metadata["framework"] == framework
+    contract = metadata["contract"]
+    api = api_project(framework, tmp_path_factory.getbasetemp())
+    adopted = run(["make", "contract", f"MODEL_URI={model}"], api).stdout
     assert f"task {task}" in adopted
     with new.open(encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))[:25]
     port = free_port()
     server = Background(
         ["make", "serve", f"PORT={port}", f"MODEL_URI={model}"],
-        api_project,
+        api,
         tmp_path / f"serve-{task}.log",
     )
     try:

@@ -37,20 +37,26 @@ def test_compile_writes_both_pipelines(tmp_path: Path) -> None:
     assert {
         "comp-ingest",
         "comp-validate-data",
+        "comp-split",
         "comp-train",
         "comp-evaluate",
+        "comp-select-best",
         "comp-export-model",
-        "comp-condition-1",
+        "comp-register-model",
+        "comp-promote",
     } <= set(training["components"])
     tasks = training["root"]["dag"]["tasks"]
-    assert "inputs.parameter_values" in tasks["condition-1"]["triggerPolicy"]["condition"]
-    assert tasks["train"]["dependentTasks"] == ["ingest", "validate-data"]
+    [loop] = [name for name in tasks if name.startswith("for-loop")]
+    assert tasks[loop]["iteratorPolicy"] == {"parallelismLimit": 3}  # candidates at once
+    [gate] = [name for name in tasks if name.startswith("condition")]
+    assert "inputs.parameter_values" in tasks[gate]["triggerPolicy"]["condition"]
+    assert tasks["split"]["dependentTasks"] == ["ingest", "validate-data"]
     parameters = training["root"]["inputDefinitions"]["parameters"]
     assert parameters["data_uri"] == {"parameterType": "STRING"}
 
     batch = load(paths["batch-prediction"])
     assert batch["pipelineInfo"]["name"] == BATCH_PREDICTION_PIPELINE
-    assert {"comp-importer", "comp-predict", "comp-validate-data"} <= set(batch["components"])
+    assert {"comp-resolve-model", "comp-predict", "comp-validate-data"} <= set(batch["components"])
 
     for spec in (training, batch):
         for executor in spec["deploymentSpec"]["executors"].values():
@@ -70,7 +76,7 @@ def test_compile_command_sets_the_image(tmp_path: Path, capsys: pytest.CaptureFi
     assert text.startswith("# PIPELINE DEFINITION")  # KFP's header survives the rewrite
     images = spec_images(yaml.safe_load(text))
     assert set(images.values()) == {image}
-    assert len(images) == 5
+    assert len(images) == 9  # one executor per component of the training pipeline
 
 
 def test_compile_without_an_image_keeps_the_placeholder_and_says_so(
@@ -80,6 +86,15 @@ def test_compile_without_an_image_keeps_the_placeholder_and_says_so(
     assert main(["compile", "--build-dir", str(tmp_path)]) == 0
     assert "placeholder" in capsys.readouterr().err
     assert set(spec_images(load(tmp_path / "training.yaml")).values()) == {BASE_IMAGE}
+
+
+def test_the_candidates_parallelism_is_a_setting(tmp_path: Path) -> None:
+    """candidate_parallelism sets how many candidates Vertex AI trains at once."""
+    path = compile_pipeline("training", tmp_path, parallelism=5)
+    tasks = load(path)["root"]["dag"]["tasks"]
+    assert [t["iteratorPolicy"] for n, t in tasks.items() if n.startswith("for-loop")] == [
+        {"parallelismLimit": 5}
+    ]
 
 
 def test_unknown_pipeline_is_refused(tmp_path: Path) -> None:

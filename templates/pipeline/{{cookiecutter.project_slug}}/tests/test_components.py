@@ -1,4 +1,5 @@
-"""The components' bodies, called in-process on local artifacts (what a task runs)."""
+"""The components' bodies, called in-process on local artifacts (what a task runs): the
+training chain from ingest to promotion, and batch prediction from a registry URI."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from kfp import dsl
 
 from {{ cookiecutter.package_name }} import components as c
 from {{ cookiecutter.package_name }}.contract import Contract
+from {{ cookiecutter.package_name }}.framework import GRID, MAIN_PARAMETER
 from {{ cookiecutter.package_name }}.steps.validate import DataValidationError
 
 
@@ -19,68 +21,106 @@ def artifact(kind: type[dsl.Artifact], path: Path) -> dsl.Artifact:
     return kind(uri=str(path))
 
 
-def test_training_components_chain_and_export_a_model(
+def test_training_components_chain_register_and_promote(
     sample_path: Path, sample: pd.DataFrame, contract: Contract, tmp_path: Path
 ) -> None:
-    """ingest, validate, train, evaluate and export, each feeding the next."""
+    """ingest, validate, split, train and evaluate each candidate, select, export, register,
+    promote; then batch prediction resolves the champion from the registry."""
     dataset = artifact(dsl.Dataset, tmp_path / "dataset")
     c.ingest.python_func(source=str(sample_path), dataset=dataset)
     assert dataset.metadata["rows"] == len(sample)
-
     report = artifact(dsl.Artifact, tmp_path / "report")
     c.validate_data.python_func(
         dataset=dataset, suite="training", fail_on_error=True, report=report
     )
     assert report.metadata["success"] is True
-
-    model = artifact(dsl.Model, tmp_path / "model")
+    train_data = artifact(dsl.Dataset, tmp_path / "train")
     test_data = artifact(dsl.Dataset, tmp_path / "test")
-    c.train.python_func(
-        dataset=dataset,
-        params="{}",
-        test_fraction=0.25,
-        seed=42,
-        model=model,
-        test_data=test_data,
+    c.split.python_func(
+        dataset=dataset, test_fraction=0.25, seed=42, train_data=train_data, test_data=test_data
     )
-    assert test_data.metadata["rows"] == len(pd.read_csv(tmp_path / "test"))
-    assert model.metadata["task"] == contract.task
+    assert train_data.metadata["rows"] + test_data.metadata["rows"] == len(sample)
 
-    metrics = artifact(dsl.Metrics, tmp_path / "metrics")
-    curves = artifact(dsl.ClassificationMetrics, tmp_path / "curves")
-    evaluation = artifact(dsl.Artifact, tmp_path / "evaluation")
-    passed = c.evaluate.python_func(
-        model=model,
-        test_data=test_data,
-        metric="",
-        threshold=-1e9 if contract.task == "regression" else 0.0,
-        metrics=metrics,
-        curves=curves,
-        evaluation=evaluation,
+    models, evaluations = [], []
+    for index, value in enumerate(GRID[:2]):
+        model = artifact(dsl.Model, tmp_path / f"model-{index}")
+        c.train.python_func(
+            train_data=train_data, params=json.dumps({MAIN_PARAMETER: value}), model=model
+        )
+        evaluation = artifact(dsl.Artifact, tmp_path / f"evaluation-{index}")
+        passed = c.evaluate.python_func(
+            model=model,
+            test_data=test_data,
+            metric="",
+            threshold=-1e9 if contract.task == "regression" else 0.0,
+            metrics=artifact(dsl.Metrics, tmp_path / f"metrics-{index}"),
+            curves=artifact(dsl.ClassificationMetrics, tmp_path / f"curves-{index}"),
+            evaluation=evaluation,
+        )
+        assert passed is True
+        models.append(model)
+        evaluations.append(evaluation)
+    best_model = artifact(dsl.Model, tmp_path / "best")
+    best_evaluation = artifact(dsl.Artifact, tmp_path / "best-evaluation")
+    assert c.select_best.python_func(
+        evaluations=evaluations,
+        models=models,
+        best_model=best_model,
+        best_evaluation=best_evaluation,
     )
-    assert passed is True
-    report_json = json.loads((tmp_path / "evaluation").read_text())
-    assert metrics.metadata[report_json["metric"]] == report_json["metrics"][report_json["metric"]]
-    if contract.task != "regression":
-        assert curves.metadata["confusionMatrix"]["rows"]
+    chosen = json.loads((tmp_path / "best-evaluation").read_text())
+    assert len(chosen["candidates"]) == 2
 
     exported = artifact(dsl.Model, tmp_path / "exported")
     copy = tmp_path / "stable-copy"
     uri = c.export_model.python_func(
-        model=model, evaluation=evaluation, export_uri=str(copy), exported_model=exported
+        model=best_model, evaluation=best_evaluation, export_uri=str(copy), exported_model=exported
     )
     assert uri == str(copy)
-    for folder in (tmp_path / "exported", copy):
-        metadata = json.loads((folder / "metadata.json").read_text())
-        assert metadata["metrics"] == report_json["metrics"]
-        assert (folder / metadata["model_file"]).is_file()
-    without_copy = artifact(dsl.Model, tmp_path / "exported-2")
-    assert c.export_model.python_func(
-        model=model, evaluation=evaluation, export_uri="", exported_model=without_copy
-    ) == str(tmp_path / "exported-2")
+    metadata = json.loads((copy / "metadata.json").read_text())
+    assert metadata["metrics"] == chosen["metrics"]
 
+    registry = str(tmp_path / "registry")
+    registration = artifact(dsl.Artifact, tmp_path / "registration")
+    version = c.register_model.python_func(
+        model=exported,
+        evaluation=best_evaluation,
+        dataset=dataset,
+        registry_uri=registry,
+        model_name="churn",
+        staging_uri="",
+        source_commit="abc123",
+        pipeline_run="run-1",
+        registration=registration,
+    )
+    assert version == 1
+    recorded = json.loads((tmp_path / "registration").read_text())
+    assert recorded["lineage"]["data_sha256"] == dataset.metadata["sha256"]
+    assert (recorded["lineage"]["source_commit"], recorded["lineage"]["pipeline_run"]) == (
+        "abc123",
+        "run-1",
+    )
+    decision = artifact(dsl.Artifact, tmp_path / "decision")
+    c.promote.python_func(
+        registry_uri=registry,
+        model_name="churn",
+        staging_uri="",
+        version=version,
+        test_data=test_data,
+        metric=chosen["metric"],
+        decision=decision,
+    )
+    assert decision.metadata["champion"] == "models:/churn/1"
+
+    resolved = artifact(dsl.Model, tmp_path / "resolved")
+    assert (
+        c.resolve_model.python_func(
+            model_uri="models:/churn@champion", registry_uri=registry, staging_uri="", model=resolved
+        )
+        == "models:/churn/1"
+    )
     predictions = artifact(dsl.Dataset, tmp_path / "predictions")
-    c.predict.python_func(model=exported, dataset=dataset, predictions=predictions)
+    c.predict.python_func(model=resolved, dataset=dataset, predictions=predictions)
     columns = list(pd.read_csv(tmp_path / "predictions").columns)
     assert columns[-len(contract.output_columns) :] == contract.output_columns
 

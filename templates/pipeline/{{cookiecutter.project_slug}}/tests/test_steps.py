@@ -27,7 +27,8 @@ from {{ cookiecutter.package_name }}.steps.export import export_model
 from {{ cookiecutter.package_name }}.steps.ingest import ingest
 from {{ cookiecutter.package_name }}.steps.io import DataError, local_path, read_table
 from {{ cookiecutter.package_name }}.steps.predict import predict, predict_file
-from {{ cookiecutter.package_name }}.steps.train import split, train
+from {{ cookiecutter.package_name }}.steps.split import split, split_file
+from {{ cookiecutter.package_name }}.steps.train import candidate_grid, train
 
 
 def test_the_sample_data_follows_the_contract(sample: pd.DataFrame, contract: Contract) -> None:
@@ -89,6 +90,15 @@ def test_the_model_passes_the_default_gate_on_the_sample(
     assert threshold == DEFAULT_THRESHOLD[metric]
 
 
+def test_candidates_are_a_grid_of_the_main_hyper_parameter() -> None:
+    """Three candidates by default; the values given; one when the parameter is fixed."""
+    assert len(candidate_grid([], {})) == 3
+    grid = candidate_grid([1.0, 2.0], {"other": "x"})
+    assert [sorted(c) for c in grid] == [sorted({"other", next(iter(grid[0].keys() - {"other"}))})] * 2
+    fixed = {next(iter(grid[0].keys() - {"other"})): "5"}
+    assert candidate_grid([1.0, 2.0], fixed) == [fixed]
+
+
 def test_the_gate_checks_the_metric_and_its_direction(contract: Contract) -> None:
     """A metric of another task is refused; an error metric must stay at or below."""
     with pytest.raises(GateError, match="not a metric of a"):
@@ -103,9 +113,11 @@ def test_the_gate_checks_the_metric_and_its_direction(contract: Contract) -> Non
 def test_train_evaluate_export_give_a_servable_folder(
     sample_path: Path, contract: Contract, tmp_path: Path
 ) -> None:
-    """Train writes a model folder; export adds the name, version, scores and lineage."""
-    info = train(sample_path, tmp_path / "model", tmp_path / "test.csv", Params())
-    assert info["train_rows"] + info["test_rows"] == len(read_table(sample_path))
+    """Split, then train writes a model folder; export adds the name, version and scores."""
+    sizes = split_file(sample_path, tmp_path / "train.csv", tmp_path / "test.csv")
+    assert sizes["train_rows"] + sizes["test_rows"] == len(read_table(sample_path))
+    info = train(tmp_path / "train.csv", tmp_path / "model", Params())
+    assert info["train_rows"] == sizes["train_rows"]
     result = evaluate(tmp_path / "model", tmp_path / "test.csv", report_path=tmp_path / "ev.json")
     assert result.passed
     report = json.loads((tmp_path / "ev.json").read_text())
@@ -123,7 +135,7 @@ def test_predictions_have_the_ids_or_the_input_then_the_outputs(
     sample_path: Path, sample: pd.DataFrame, contract: Contract, tmp_path: Path
 ) -> None:
     """One row per input row; the contract's output columns last."""
-    train(sample_path, tmp_path / "model", tmp_path / "test.csv", Params())
+    train(sample_path, tmp_path / "model", Params())
     out = predict(load_model(tmp_path / "model"), sample.drop(columns=[contract.label.name]))
     assert list(out.columns)[-len(contract.output_columns) :] == contract.output_columns
     assert len(out) == len(sample)

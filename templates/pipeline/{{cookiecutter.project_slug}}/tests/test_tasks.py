@@ -15,6 +15,7 @@ from {{ cookiecutter.package_name }}.steps.evaluate import METRICS, evaluate
 from {{ cookiecutter.package_name }}.steps.export import export_model
 from {{ cookiecutter.package_name }}.steps.io import read_table
 from {{ cookiecutter.package_name }}.steps.predict import predict_file
+from {{ cookiecutter.package_name }}.steps.split import split_file
 from {{ cookiecutter.package_name }}.steps.train import train
 from {{ cookiecutter.package_name }}.steps.validate import validate_dataframe
 from {{ cookiecutter.package_name }}.synthetic import synthetic_table
@@ -31,7 +32,8 @@ def test_each_task_trains_passes_its_gate_exports_and_predicts(
     report = validate_dataframe(frame, get_suite("training", task_contract), task_contract)
     assert report.success, report.summary()
 
-    train(data, tmp_path / "model", tmp_path / "test.csv", Params(), contract=task_contract)
+    split_file(data, tmp_path / "train.csv", tmp_path / "test.csv", contract=task_contract)
+    train(tmp_path / "train.csv", tmp_path / "model", Params(), contract=task_contract)
     result = evaluate(tmp_path / "model", tmp_path / "test.csv")
     assert set(result.metrics) == set(METRICS[task_contract.task])
     assert result.passed, result.metrics

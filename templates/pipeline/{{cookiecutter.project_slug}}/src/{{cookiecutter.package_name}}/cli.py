@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -44,7 +45,10 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="NAME=VALUE",
         help="a hyper-parameter of the framework (repeatable), e.g. --param regularization=0.5",
     )
-    run.add_argument("--model-uri", help="batch-prediction: an exported model folder")
+    run.add_argument(
+        "--model-uri",
+        help="batch-prediction: a model folder, models:/<name>/<version> or models:/<name>@<alias>",
+    )
     run.add_argument("--output-dir", type=Path, help="default: output_dir (outputs/)")
     run.add_argument("--verbose", action="store_true", help="every task's log on the terminal")
 
@@ -53,6 +57,10 @@ def build_parser() -> argparse.ArgumentParser:
     schema.add_argument("--label", required=True, help="the column to predict")
     schema.add_argument("--task", choices=TASKS, help="default: inferred from the label")
     schema.add_argument("--ids", help="comma-separated id columns, passed to predictions")
+
+    sub.add_parser("models", help="the registered versions, their aliases and scores")
+    promote = sub.add_parser("promote", help="make a registered version the champion")
+    promote.add_argument("--model-uri", required=True, help="models:/<name>/<version>")
 
     check = sub.add_parser("validate", help="check a CSV against an expectation suite")
     check.add_argument("--data", help="default: data_path")
@@ -106,9 +114,12 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
     if not data.is_file():
         fail(f"no data file {str(data)!r}", "give DATA=path/to/table.csv (--data)")
         return EXIT_REFUSED
-    if args.pipeline == "batch-prediction" and not Path(args.model_uri).exists():
-        fail(f"no model folder {args.model_uri!r}", "give the folder `make run` printed")
-        return EXIT_REFUSED
+    if args.pipeline == "batch-prediction":
+        if args.model_uri.startswith("models:/"):
+            _resolve_version(args.model_uri, settings)  # refuse an unknown one before running
+        elif not Path(args.model_uri).exists():
+            fail(f"no model folder {args.model_uri!r}", "give the folder `make run` printed")
+            return EXIT_REFUSED
     print(f"{args.pipeline} pipeline on {data}", flush=True)
     try:
         if args.pipeline == "batch-prediction":
@@ -117,6 +128,7 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
             )
             for warning in result.warnings:
                 print(warning)
+            print(f"model: {result.resolved}")
             print(f"log: {result.log_file}")
             print(f"predictions_uri: {result.predictions_uri}")
             return 0
@@ -131,15 +143,7 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
     except local_run.PipelineFailedError as error:
         fail(str(error))
         return EXIT_FAILED
-    evaluation = result.evaluation or {}
-    if evaluation:
-        scores = " ".join(f"{k}={v:.4f}" for k, v in evaluation["metrics"].items())
-        metric, threshold = evaluation["metric"], evaluation["threshold"]
-        value = evaluation["metrics"][metric]
-        print(f"metrics: {scores}")
-        verdict = "passed" if result.passed else "missed"
-        print(f"gate: {metric} {value:.4f} against {threshold}: {verdict}")
-    print(f"log: {result.log_file}")
+    print("\n".join(summary(result)))
     if result.model_uri is None:
         fail(
             "the model missed the gate: nothing was exported",
@@ -147,7 +151,36 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         )
         return EXIT_BELOW_THRESHOLD
     print(f"model_uri: {result.model_uri}")
+    if result.registration is not None:
+        print(f"model_version: {result.registration['uri']}")
+    if result.decision is not None:
+        print(f"champion: {result.decision['champion']}")
     return 0
+
+
+def summary(result: Any) -> list[str]:
+    """The run's candidates, metrics, gate and comparison with the champion, for people."""
+    from {{ cookiecutter.package_name }}.steps.evaluate import greater_is_better
+
+    lines = []
+    evaluation = result.evaluation or {}
+    if evaluation:
+        metric, threshold = evaluation["metric"], evaluation["threshold"]
+        for index, candidate in enumerate(evaluation.get("candidates") or []):
+            params = " ".join(f"{k}={v}" for k, v in (candidate["params"] or {}).items())
+            chosen = "  <- the challenger" if index == evaluation.get("chosen") else ""
+            lines.append(f"candidate {index + 1}: {params}: {metric}={candidate['metrics'][metric]:.4f}{chosen}")
+        scores = " ".join(f"{k}={v:.4f}" for k, v in evaluation["metrics"].items())
+        value = evaluation["metrics"][metric]
+        sign = ">=" if greater_is_better(metric) else "<="
+        verdict = "passed" if result.passed else "missed"
+        lines += [f"metrics: {scores}", f"gate: {metric} {value:.4f} {sign} {threshold}: {verdict}"]
+    decision = result.decision
+    if decision is not None:
+        verdict = "promoted" if decision["promoted"] else "the champion stays"
+        lines.append(f"comparison: {decision['reason']}: {verdict}")
+    lines.append(f"log: {result.log_file}")
+    return lines
 
 
 def _schema(args: argparse.Namespace, settings: Settings) -> int:
@@ -175,6 +208,48 @@ def _schema(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _resolve_version(uri: str, settings: Settings) -> Any:
+    """The registered version `uri` names (RegistryError, a ContractError, if none)."""
+    from {{ cookiecutter.package_name }}.local_run import registry_location
+    from {{ cookiecutter.package_name }}.registry import get_version, open_registry, parse_model_uri
+
+    name, version, alias = parse_model_uri(uri)
+    registry = open_registry(registry_location(settings), staging_uri=settings.registry_staging_uri)
+    return get_version(registry, name, version, alias)
+
+
+def _models(args: argparse.Namespace, settings: Settings) -> int:
+    from {{ cookiecutter.package_name }}.local_run import registry_location
+    from {{ cookiecutter.package_name }}.registry import open_registry
+
+    where = registry_location(settings)
+    registry = open_registry(where, staging_uri=settings.registry_staging_uri)
+    versions = registry.versions(settings.model_name) if Path(where).exists() or "://" in where else []
+    if not versions:
+        fail(f"no model {settings.model_name!r} in the registry {where}", "run `make run` first")
+        return EXIT_REFUSED
+    print(f"models:/{settings.model_name} in {where}")
+    for version in versions:
+        metrics = " ".join(f"{k}={v:.4f}" for k, v in version.metrics.items())
+        aliases = ",".join(version.aliases) or "-"
+        data = version.lineage.get("data_uri") or "?"
+        print(f"  {version.version:>4}  {aliases:<10} {version.created_at}  {metrics}  data: {data}")
+    return 0
+
+
+def _promote(args: argparse.Namespace, settings: Settings) -> int:
+    from {{ cookiecutter.package_name }}.local_run import registry_location
+    from {{ cookiecutter.package_name }}.steps.promote import champion_of, promote_by_hand
+    from {{ cookiecutter.package_name }}.registry import open_registry
+
+    chosen = _resolve_version(args.model_uri, settings)
+    where = registry_location(settings)
+    before = champion_of(open_registry(where, staging_uri=settings.registry_staging_uri), chosen.name)
+    promote_by_hand(where, chosen.name, chosen.version, staging_uri=settings.registry_staging_uri)
+    print(f"champion: {chosen.uri} (was {before.uri if before else 'none'})")
+    return 0
+
+
 def _validate(args: argparse.Namespace, settings: Settings) -> int:
     from {{ cookiecutter.package_name }}.steps.validate import validate_file
 
@@ -194,9 +269,27 @@ def _compile(args: argparse.Namespace, settings: Settings) -> int:
             "image (fine to inspect, not to run on Vertex AI)",
             file=sys.stderr,
         )
-    for name, path in compile_pipelines(args.build_dir or settings.build_dir, image).items():
+    built = compile_pipelines(
+        args.build_dir or settings.build_dir, image, settings.candidate_parallelism
+    )
+    for name, path in built.items():
         print(f"{name}: {path}")
     return 0
+
+
+DRY_RUN_REGISTRY = "gs://dry-run-bucket/registry"
+REGISTRY_NEEDED = (
+    f"{ENV_PREFIX}REGISTRY_URI as gs://BUCKET/PATH or vertex://PROJECT/REGION "
+    "(registry_uri {uri!r} is a folder of this machine)"
+)
+
+
+def cloud_registry(settings: Settings, dry_run: bool) -> str:
+    """The registry of a Vertex AI run: gs:// or vertex://, not a folder of this machine
+    ('' when it is one; a dry run uses a placeholder)."""
+    if "://" in settings.registry_uri:
+        return settings.registry_uri
+    return DRY_RUN_REGISTRY if dry_run else ""
 
 
 def _submit(args: argparse.Namespace, settings: Settings) -> int:
@@ -205,6 +298,7 @@ def _submit(args: argparse.Namespace, settings: Settings) -> int:
     from {{ cookiecutter.package_name }}.steps.evaluate import resolve_gate
 
     params: dict[str, Any]
+    registry = cloud_registry(settings, args.dry_run)
     if args.pipeline == "training":
         data_uri = args.data_uri or settings.pipeline_data_uri
         if not data_uri and args.dry_run:
@@ -214,20 +308,32 @@ def _submit(args: argparse.Namespace, settings: Settings) -> int:
             args.metric or settings.eval_metric,
             settings.eval_threshold if args.threshold is None else args.threshold,
         )
+        from {{ cookiecutter.package_name }}.local_run import source_commit
+        from {{ cookiecutter.package_name }}.steps.train import candidate_grid
+
         params = {
             "data_uri": data_uri,
+            "candidates": [json.dumps(c) for c in candidate_grid(settings.candidate_values, {})],
             "metric": metric,
             "threshold": threshold,
             "test_fraction": settings.test_fraction,
             "seed": settings.random_seed,
             "export_uri": settings.pipeline_export_uri,
+            "registry_uri": registry,
+            "model_name": settings.model_name,
+            "registry_staging_uri": settings.registry_staging_uri,
+            "source_commit": os.environ.get("GITHUB_SHA") or os.environ.get("CI_COMMIT_SHA") or source_commit(),
         }
         missing = [] if data_uri else [f"--data-uri (or {ENV_PREFIX}PIPELINE_DATA_URI)"]
+        missing += [] if registry else [REGISTRY_NEEDED.format(uri=settings.registry_uri)]
     else:
         params = {"model_uri": args.model_uri or "", "data_uri": args.data_uri or ""}
         if args.dry_run:
             params = {k: v or f"gs://dry-run-bucket/{k}" for k, v in params.items()}
         missing = [f"--{k.replace('_', '-')}" for k, v in params.items() if not v]
+        missing += [] if registry else [REGISTRY_NEEDED.format(uri=settings.registry_uri)]
+        params["registry_uri"] = registry
+        params["registry_staging_uri"] = settings.registry_staging_uri
     if missing:
         fail(f"missing {', '.join(missing)}")
         return EXIT_REFUSED
@@ -247,6 +353,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     commands = {
         "run": _run,
+        "models": _models,
+        "promote": _promote,
         "schema": _schema,
         "validate": _validate,
         "compile": _compile,

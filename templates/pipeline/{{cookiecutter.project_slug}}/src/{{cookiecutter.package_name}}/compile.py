@@ -12,17 +12,19 @@ import yaml
 PIPELINE_NAMES = ("training", "batch-prediction")
 
 
-def _pipeline(name: str) -> Callable[..., Any]:
+def _pipeline(name: str, parallelism: int) -> Callable[..., Any]:
+    """The pipeline called `name`; training's candidates run `parallelism` at a time."""
     from {{ cookiecutter.package_name }}.pipelines import (
         batch_prediction_pipeline,
-        training_pipeline,
+        make_training_pipeline,
     )
 
-    funcs = {"training": training_pipeline, "batch-prediction": batch_prediction_pipeline}
-    if name not in funcs:
-        raise ValueError(f"unknown pipeline {name!r}; choose one of {PIPELINE_NAMES}")
-    pipeline: Callable[..., Any] = funcs[name]
-    return pipeline
+    if name == "training":
+        return make_training_pipeline(parallelism)
+    if name == "batch-prediction":
+        pipeline: Callable[..., Any] = batch_prediction_pipeline
+        return pipeline
+    raise ValueError(f"unknown pipeline {name!r}; choose one of {PIPELINE_NAMES}")
 
 
 def spec_images(spec: dict[str, Any]) -> dict[str, str]:
@@ -57,18 +59,22 @@ def set_image(path: Path, image: str) -> int:
     return replaced
 
 
-def compile_pipeline(name: str, build_dir: Path, image: str | None = None) -> Path:
+def compile_pipeline(
+    name: str, build_dir: Path, image: str | None = None, parallelism: int = 3
+) -> Path:
     """Compile one pipeline to `build_dir/<name>.yaml`, with `image` if given."""
     from kfp import compiler
 
     build_dir.mkdir(parents=True, exist_ok=True)
     path = build_dir / f"{name}.yaml"
-    compiler.Compiler().compile(_pipeline(name), str(path))
+    compiler.Compiler().compile(_pipeline(name, parallelism), str(path))
     if image:
         set_image(path, image)
     return path
 
 
-def compile_pipelines(build_dir: Path, image: str | None = None) -> dict[str, Path]:
+def compile_pipelines(
+    build_dir: Path, image: str | None = None, parallelism: int = 3
+) -> dict[str, Path]:
     """Compile every pipeline; return name to spec path."""
-    return {name: compile_pipeline(name, build_dir, image) for name in PIPELINE_NAMES}
+    return {name: compile_pipeline(name, build_dir, image, parallelism) for name in PIPELINE_NAMES}

@@ -13,6 +13,8 @@ docker-build`); `compile --image` (or the pipeline_image setting) replaces it in
 compiled specs: see `compile.py`.
 """
 
+from typing import List
+
 from kfp import dsl
 from kfp.dsl import Artifact, ClassificationMetrics, Dataset, Input, Metrics, Model, Output
 
@@ -47,25 +49,31 @@ def validate_data(
 
 
 @dsl.component(base_image=BASE_IMAGE, install_kfp_package=False)
-def train(
+def split(
     dataset: Input[Dataset],
-    params: str,
     test_fraction: float,
     seed: int,
-    model: Output[Model],
+    train_data: Output[Dataset],
     test_data: Output[Dataset],
 ) -> None:
+    """The training part and the held-out part, once for every candidate and the champion."""
+    from {{ cookiecutter.package_name }}.steps.split import split_file
+
+    info = split_file(dataset.path, train_data.path, test_data.path, test_fraction, seed)
+    train_data.metadata["rows"] = info["train_rows"]
+    test_data.metadata["rows"] = info["test_rows"]
+
+
+@dsl.component(base_image=BASE_IMAGE, install_kfp_package=False)
+def train(train_data: Input[Dataset], params: str, model: Output[Model]) -> None:
     """Fit the model the data contract describes (`params`: the framework's hyper-parameters,
-    JSON); also emit the held-out test split."""
+    JSON)."""
     import json
 
     from {{ cookiecutter.package_name }}.model import params_from
     from {{ cookiecutter.package_name }}.steps.train import train as run_train
 
-    settings = params_from(json.loads(params))
-    info = run_train(dataset.path, model.path, test_data.path, settings, test_fraction, seed)
-    model.metadata.update(info)
-    test_data.metadata["rows"] = info["test_rows"]
+    model.metadata.update(run_train(train_data.path, model.path, params_from(json.loads(params))))
 
 
 @dsl.component(base_image=BASE_IMAGE, install_kfp_package=False)
@@ -97,6 +105,21 @@ def evaluate(
 
 
 @dsl.component(base_image=BASE_IMAGE, install_kfp_package=False)
+def select_best(
+    evaluations: Input[List[Artifact]],
+    models: Input[List[Model]],
+    best_model: Output[Model],
+    best_evaluation: Output[Artifact],
+) -> bool:
+    """The best candidate by the gate's metric: the challenger. Return whether it passed."""
+    from {{ cookiecutter.package_name }}.steps.select import select
+
+    return select(
+        [e.path for e in evaluations], [m.path for m in models], best_model.path, best_evaluation.path
+    )
+
+
+@dsl.component(base_image=BASE_IMAGE, install_kfp_package=False)
 def export_model(
     model: Input[Model], evaluation: Input[Artifact], export_uri: str, exported_model: Output[Model]
 ) -> str:
@@ -112,6 +135,76 @@ def export_model(
         run_export(model.path, export_uri, report, extra)
         return export_uri
     return str(exported_model.uri)
+
+
+@dsl.component(base_image=BASE_IMAGE, install_kfp_package=False)
+def register_model(
+    model: Input[Model],
+    evaluation: Input[Artifact],
+    dataset: Input[Dataset],
+    registry_uri: str,
+    model_name: str,
+    staging_uri: str,
+    source_commit: str,
+    pipeline_run: str,
+    registration: Output[Artifact],
+) -> int:
+    """Register the exported model with its lineage; return its version number."""
+    from {{ cookiecutter.package_name }}.registry import describe
+    from {{ cookiecutter.package_name }}.steps.io import read_json, write_json
+    from {{ cookiecutter.package_name }}.steps.register import register
+
+    lineage = {
+        "data_uri": dataset.metadata.get("source"),
+        "data_sha256": dataset.metadata.get("sha256"),
+        "source_commit": source_commit or None,
+        "pipeline_run": pipeline_run,
+    }
+    version = register(
+        model.path,
+        registry_uri,
+        model_name,
+        read_json(evaluation.path),
+        lineage,
+        staging_uri=staging_uri,
+    )
+    write_json(describe(version), registration.path)
+    registration.metadata["model_version"] = version.uri
+    return version.version
+
+
+@dsl.component(base_image=BASE_IMAGE, install_kfp_package=False)
+def promote(
+    registry_uri: str,
+    model_name: str,
+    staging_uri: str,
+    version: int,
+    test_data: Input[Dataset],
+    metric: str,
+    decision: Output[Artifact],
+) -> None:
+    """Compare the new version with the champion on the held-out rows; promote if better."""
+    from {{ cookiecutter.package_name }}.steps.io import write_json
+    from {{ cookiecutter.package_name }}.steps.promote import promote as run_promote
+
+    result = run_promote(
+        registry_uri, model_name, version, test_data.path, metric, staging_uri=staging_uri
+    )
+    write_json(result, decision.path)
+    decision.metadata.update(result)
+
+
+@dsl.component(base_image=BASE_IMAGE, install_kfp_package=False)
+def resolve_model(
+    model_uri: str, registry_uri: str, staging_uri: str, model: Output[Model]
+) -> str:
+    """The model to predict with: a folder, or `models:/<name>/<version>` and
+    `models:/<name>@<alias>` resolved in the registry at run time. Return what it resolved to."""
+    from {{ cookiecutter.package_name }}.steps.resolve import resolve_to
+
+    resolved = resolve_to(model_uri, registry_uri, model.path, staging_uri=staging_uri)
+    model.metadata["resolved"] = resolved
+    return resolved
 
 
 @dsl.component(base_image=BASE_IMAGE, install_kfp_package=False)

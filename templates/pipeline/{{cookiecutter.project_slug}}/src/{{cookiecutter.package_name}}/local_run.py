@@ -43,6 +43,9 @@ class LocalRunResult:
     model_uri: Path | None = None
     predictions_uri: Path | None = None
     evaluation: dict[str, Any] | None = None
+    registration: dict[str, Any] | None = None
+    decision: dict[str, Any] | None = None
+    resolved: str | None = None
     warnings: list[str] = field(default_factory=list)
 
 
@@ -135,6 +138,42 @@ def _reports(run_dir: Path | None) -> list[dict[str, Any]]:
     return [json.loads(p.read_text(encoding="utf-8")) for p in sorted(run_dir.glob("*/report"))]
 
 
+def _artifact(run_dir: Path | None, task: str, name: str) -> dict[str, Any] | None:
+    """A JSON artifact a task of the run wrote, if it did."""
+    path = run_dir / task / name if run_dir is not None else None
+    if path is None or not path.is_file():
+        return None
+    found: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return found
+
+
+def source_commit() -> str:
+    """The git commit of the working directory (with `-dirty` if it has changes), or ''."""
+    import shutil
+    import subprocess
+
+    git = shutil.which("git")
+    if git is None:
+        return ""
+
+    def run(*args: str) -> str:
+        done = subprocess.run(  # noqa: S603  # git itself, with fixed arguments
+            [git, *args], capture_output=True, text=True, timeout=5, check=False
+        )
+        return done.stdout.strip() if done.returncode == 0 else ""
+
+    commit = run("rev-parse", "HEAD")
+    if commit and run("status", "--porcelain", "--untracked-files=no"):
+        commit += "-dirty"
+    return commit
+
+
+def registry_location(settings: Settings) -> str:
+    """The registry URI as the tasks see it: a local folder made absolute."""
+    uri = settings.registry_uri
+    return uri if "://" in uri else str(Path(uri).resolve())
+
+
 def run_training(
     settings: Settings,
     data: str | Path | None = None,
@@ -143,43 +182,46 @@ def run_training(
     params: dict[str, str] | None = None,
     verbose: bool = False,
 ) -> LocalRunResult:
-    """Run the training pipeline; the model is exported under output_dir/models/."""
+    """Run the training pipeline: candidates one after another, the best exported under
+    output_dir/models/, registered, and compared with the champion."""
     from {{ cookiecutter.package_name }}.contract import load_contract
     from {{ cookiecutter.package_name }}.model import params_from
-    from {{ cookiecutter.package_name }}.pipelines import (
-        TRAINING_PIPELINE,
-        training_pipeline,
-    )
+    from {{ cookiecutter.package_name }}.pipelines import TRAINING_PIPELINE, make_training_pipeline
     from {{ cookiecutter.package_name }}.steps.evaluate import resolve_gate
+    from {{ cookiecutter.package_name }}.steps.train import candidate_grid
 
     metric, threshold = resolve_gate(
         load_contract(),
         metric or settings.eval_metric,
         settings.eval_threshold if threshold is None else threshold,
     )
+    candidates = candidate_grid(settings.candidate_values, params or {})
+    for candidate in candidates:
+        params_from(candidate)  # refuse a bad hyper-parameter before anything runs
     output_dir = settings.output_dir.resolve()
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S-%f")
     export_dir = output_dir / "models" / f"{TRAINING_PIPELINE}-{stamp}"
     init_local(output_dir)
     task, run_dir, log_file, steps = _run_pipeline(
-        training_pipeline,
+        make_training_pipeline(parallelism=1),
         TRAINING_PIPELINE,
         output_dir,
         verbose,
         data_uri=str(Path(data or settings.data_path).resolve()),
+        candidates=[json.dumps(candidate) for candidate in candidates],
         metric=metric,
         threshold=threshold,
-        params=json.dumps(params_from(params or {}).__dict__),
         test_fraction=settings.test_fraction,
         seed=settings.random_seed,
         # Locally a pipeline cannot return an output made inside dsl.If: the export step
         # writes here too, and the gate's verdict says whether it did.
         export_uri=str(export_dir),
+        registry_uri=registry_location(settings),
+        model_name=settings.model_name,
+        registry_staging_uri=settings.registry_staging_uri,
+        source_commit=source_commit(),
     )
     passed = bool(task.output)
-    evaluation = None
-    if run_dir is not None and (run_dir / "evaluate" / "evaluation").is_file():
-        evaluation = json.loads((run_dir / "evaluate" / "evaluation").read_text(encoding="utf-8"))
     exported = passed and (export_dir / "metadata.json").is_file()
     return LocalRunResult(
         TRAINING_PIPELINE,
@@ -188,7 +230,9 @@ def run_training(
         steps,
         passed=passed,
         model_uri=export_dir if exported else None,
-        evaluation=evaluation,
+        evaluation=_artifact(run_dir, "select-best", "best_evaluation"),
+        registration=_artifact(run_dir, "register-model", "registration"),
+        decision=_artifact(run_dir, "promote", "decision"),
     )
 
 
@@ -206,13 +250,16 @@ def run_batch_prediction(
 
     output_dir = settings.output_dir.resolve()
     init_local(output_dir)
+    uri = str(model_uri)
     task, run_dir, log_file, steps = _run_pipeline(
         batch_prediction_pipeline,
         BATCH_PREDICTION_PIPELINE,
         output_dir,
         verbose,
-        model_uri=str(Path(model_uri).resolve()),
+        model_uri=uri if "://" in uri or uri.startswith("models:/") else str(Path(uri).resolve()),
         data_uri=str(Path(data or settings.data_path).resolve()),
+        registry_uri=registry_location(settings),
+        registry_staging_uri=settings.registry_staging_uri,
     )
     monitoring = [
         f"monitoring (not fatal): {r['summary']}" for r in _reports(run_dir) if not r["success"]
@@ -223,5 +270,7 @@ def run_batch_prediction(
         log_file,
         steps,
         predictions_uri=Path(task.output.path),
+        resolved=str((_artifact(run_dir, "resolve-model", "executor_output.json") or {}).get(
+            "parameterValues", {}).get("Output") or uri),
         warnings=monitoring,
     )

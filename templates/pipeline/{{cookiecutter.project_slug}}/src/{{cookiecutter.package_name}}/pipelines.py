@@ -1,6 +1,15 @@
 {%- set name = cookiecutter.project_slug | lower | replace("_", "-") | replace(".", "-") -%}
 {%- if name[0] in "0123456789" %}{% set name = "pipeline-" ~ name %}{% endif -%}
-"""The pipelines (KFP v2): the same definitions run locally and on Vertex AI Pipelines."""
+"""The pipelines (KFP v2): the same definitions run locally and on Vertex AI Pipelines.
+
+Training: ingest, validate, split once, train and evaluate every candidate (a grid of the
+framework's main hyper-parameter, `dsl.ParallelFor`), select the best; if it passes the gate:
+export, register (with its lineage) and compare with the champion on the same held-out rows.
+Batch prediction: resolve the model (a folder or a registry URI, at run time), validate the
+input, predict, monitor the predictions.
+"""
+
+from typing import Callable, List
 
 from kfp import dsl
 
@@ -14,55 +23,93 @@ BATCH_PREDICTION_PIPELINE = f"{NAME}-batch-prediction"
 # The gate's defaults for the data contract's task (roc_auc, f1_macro or r2): local runs and
 # submissions pass their own; these are what a compiled spec shows.
 GATE_METRIC, GATE_THRESHOLD = default_contract_gate()
+# How many candidates train at once on Vertex AI (the candidate_parallelism setting); local
+# runs train them one after another.
+DEFAULT_PARALLELISM = 3
 
 
-@dsl.pipeline(
-    name=TRAINING_PIPELINE,
-    description="ingest, validate, train, evaluate, and export if the model passes the gate",
-)
-def training_pipeline(
-    data_uri: str,
-    metric: str = GATE_METRIC,
-    threshold: float = GATE_THRESHOLD,
-    params: str = "{}",
-    test_fraction: float = 0.25,
-    seed: int = 42,
-    export_uri: str = "",
-) -> bool:
-    """Return whether the evaluation passed the gate (and so whether a model was exported)."""
-    ingest_task = c.ingest(source=data_uri)
-    ingest_task.set_caching_options(False)  # the file behind data_uri may change
+def make_training_pipeline(parallelism: int = DEFAULT_PARALLELISM) -> Callable[..., bool]:
+    """The training pipeline, its candidates trained `parallelism` at a time."""
 
-    validate_task = c.validate_data(
-        dataset=ingest_task.outputs["dataset"], suite="training", fail_on_error=True
+    @dsl.pipeline(
+        name=TRAINING_PIPELINE,
+        description="ingest, validate, train candidates, select, export and register if the "
+        "best passes the gate, promote it if it beats the champion",
     )
-
-    train_task = c.train(
-        dataset=ingest_task.outputs["dataset"],
-        params=params,
-        test_fraction=test_fraction,
-        seed=seed,
-    ).after(validate_task)
-
-    eval_task = c.evaluate(
-        model=train_task.outputs["model"],
-        test_data=train_task.outputs["test_data"],
-        metric=metric,
-        threshold=threshold,
-    )
-
-    # The gate reads the single unnamed output: kfp.local cannot resolve a NamedTuple
-    # field in a condition and would silently skip the branch.
-    with dsl.If(eval_task.outputs["Output"] == True, name="evaluation-passed"):  # noqa: E712
-        export_task = c.export_model(
-            model=train_task.outputs["model"],
-            evaluation=eval_task.outputs["evaluation"],
-            export_uri=export_uri,
+    def training_pipeline(
+        data_uri: str,
+        candidates: List[str] = ["{}"],  # noqa: B006  # KFP needs a literal default
+        metric: str = GATE_METRIC,
+        threshold: float = GATE_THRESHOLD,
+        test_fraction: float = 0.25,
+        seed: int = 42,
+        export_uri: str = "",
+        registry_uri: str = "registry",
+        model_name: str = NAME,
+        registry_staging_uri: str = "",
+        source_commit: str = "",
+    ) -> bool:
+        """Return whether the best candidate passed the gate (and so was registered)."""
+        ingest_task = c.ingest(source=data_uri)
+        ingest_task.set_caching_options(False)  # the file behind data_uri may change
+        validate_task = c.validate_data(
+            dataset=ingest_task.outputs["dataset"], suite="training", fail_on_error=True
         )
-        export_task.set_caching_options(False)
+        split_task = c.split(
+            dataset=ingest_task.outputs["dataset"], test_fraction=test_fraction, seed=seed
+        ).after(validate_task)
 
-    passed: bool = eval_task.outputs["Output"]
-    return passed
+        with dsl.ParallelFor(items=candidates, parallelism=parallelism) as params:
+            train_task = c.train(train_data=split_task.outputs["train_data"], params=params)
+            eval_task = c.evaluate(
+                model=train_task.outputs["model"],
+                test_data=split_task.outputs["test_data"],
+                metric=metric,
+                threshold=threshold,
+            )
+        select_task = c.select_best(
+            evaluations=dsl.Collected(eval_task.outputs["evaluation"]),
+            models=dsl.Collected(train_task.outputs["model"]),
+        )
+
+        # The gate reads the single unnamed output: kfp.local cannot resolve a NamedTuple
+        # field in a condition and would silently skip the branch.
+        with dsl.If(select_task.outputs["Output"] == True, name="passed-the-gate"):  # noqa: E712
+            export_task = c.export_model(
+                model=select_task.outputs["best_model"],
+                evaluation=select_task.outputs["best_evaluation"],
+                export_uri=export_uri,
+            )
+            export_task.set_caching_options(False)
+            register_task = c.register_model(
+                model=export_task.outputs["exported_model"],
+                evaluation=select_task.outputs["best_evaluation"],
+                dataset=ingest_task.outputs["dataset"],
+                registry_uri=registry_uri,
+                model_name=model_name,
+                staging_uri=registry_staging_uri,
+                source_commit=source_commit,
+                pipeline_run=dsl.PIPELINE_JOB_NAME_PLACEHOLDER,
+            )
+            register_task.set_caching_options(False)
+            promote_task = c.promote(
+                registry_uri=registry_uri,
+                model_name=model_name,
+                staging_uri=registry_staging_uri,
+                version=register_task.outputs["Output"],
+                test_data=split_task.outputs["test_data"],
+                metric=metric,
+            )
+            promote_task.set_caching_options(False)
+
+        passed: bool = select_task.outputs["Output"]
+        return passed
+
+    pipeline: Callable[..., bool] = training_pipeline
+    return pipeline
+
+
+training_pipeline = make_training_pipeline()
 
 
 @dsl.pipeline(
@@ -72,10 +119,15 @@ def training_pipeline(
 def batch_prediction_pipeline(
     model_uri: str,
     data_uri: str,
+    registry_uri: str = "registry",
+    registry_staging_uri: str = "",
     fail_on_drift: bool = False,
 ) -> dsl.Dataset:
     """Return the predictions table (CSV)."""
-    model = dsl.importer(artifact_uri=model_uri, artifact_class=dsl.Model, reimport=False)
+    model_task = c.resolve_model(
+        model_uri=model_uri, registry_uri=registry_uri, staging_uri=registry_staging_uri
+    )
+    model_task.set_caching_options(False)  # an alias may point elsewhere tomorrow
 
     ingest_task = c.ingest(source=data_uri)
     ingest_task.set_caching_options(False)
@@ -86,9 +138,9 @@ def batch_prediction_pipeline(
     )
     input_check.set_display_name("validate-input")
 
-    predict_task = c.predict(model=model.output, dataset=ingest_task.outputs["dataset"]).after(
-        input_check
-    )
+    predict_task = c.predict(
+        model=model_task.outputs["model"], dataset=ingest_task.outputs["dataset"]
+    ).after(input_check)
 
     # Model monitoring: ranges and distribution bounds of the predictions.
     output_check = c.validate_data(

@@ -50,6 +50,7 @@ class SubmitPlan:
     schedule_cron: str | None
     images: dict[str, str] = field(default_factory=dict)
     placeholders: list[str] = field(default_factory=list)
+    steps: list[str] = field(default_factory=list)
 
     @property
     def schedule_name(self) -> str:
@@ -63,6 +64,7 @@ class SubmitPlan:
             "job": self.job_kwargs,
             "service_account": self.service_account,
             "images": sorted(set(self.images.values())),
+            "steps": self.steps,
             "schedule": (
                 {"cron": self.schedule_cron, "display_name": self.schedule_name}
                 if self.schedule_cron
@@ -86,6 +88,37 @@ def describe_job(job: PipelineJob) -> dict[str, Any]:
         "parent": f"projects/{job.project}/locations/{job.location}",
         "runtime_config": json_format.MessageToDict(resource._pb.runtime_config),
     }
+
+
+def spec_steps(spec: dict[str, Any]) -> list[str]:
+    """The tasks of a compiled spec, in order, inside their loops and conditions
+    (`for-loop-2/train`, `condition-3/register-model`): what the job will run."""
+    components = spec.get("components", {})
+
+    def ordered(tasks: dict[str, Any]) -> list[str]:
+        """Each task after the tasks it depends on (names break ties)."""
+        done: list[str] = []
+        while len(done) < len(tasks):
+            ready = sorted(
+                name
+                for name, task in tasks.items()
+                if name not in done and set(task.get("dependentTasks", [])) <= set(done)
+            )
+            done.append(ready[0] if ready else sorted(set(tasks) - set(done))[0])
+        return done
+
+    def walk(tasks: dict[str, Any], prefix: str) -> list[str]:
+        found = []
+        for name in ordered(tasks):
+            task = tasks[name]
+            inner = components.get(task.get("componentRef", {}).get("name", ""), {}).get("dag")
+            if inner is not None:
+                found += walk(inner.get("tasks", {}), f"{prefix}{name}/")
+            else:
+                found.append(prefix + name)
+        return found
+
+    return walk(spec.get("root", {}).get("dag", {}).get("tasks", {}), "")
 
 
 def check_parameters(spec: dict[str, Any], values: dict[str, Any]) -> list[str]:
@@ -132,7 +165,9 @@ def plan_submission(
         names = ", ".join(f"{ENV_PREFIX}{name.upper()}" for name in missing)
         raise SubmitConfigError(f"set {names} to submit to Vertex AI Pipelines")
 
-    template = compile_pipeline(pipeline, settings.build_dir, image=image)
+    template = compile_pipeline(
+        pipeline, settings.build_dir, image=image, parallelism=settings.candidate_parallelism
+    )
     spec = yaml.safe_load(template.read_text(encoding="utf-8"))
     problems = check_parameters(spec, parameter_values)
     if problems:
@@ -157,6 +192,7 @@ def plan_submission(
         schedule_cron=cron or None,
         images=spec_images(spec),
         placeholders=missing,
+        steps=spec_steps(spec),
     )
 
 

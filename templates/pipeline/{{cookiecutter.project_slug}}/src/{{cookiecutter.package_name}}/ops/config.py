@@ -13,6 +13,14 @@
     eval_metric: str | None = None
     eval_threshold: float | None = None
     test_fraction: float = Field(default=0.25, gt=0, lt=1)
+    # Candidates: one model per value of the framework's main hyper-parameter (empty: its
+    # default grid of three); the best one is the challenger.
+    candidate_values: list[float] = Field(default_factory=list)
+    candidate_parallelism: int = Field(default=3, ge=1)  # at once on Vertex AI; locally one
+    # The model registry: a local folder, gs://bucket/path or vertex://project/region.
+    registry_uri: str = "registry"
+    model_name: str = "{{ cookiecutter.project_slug | lower }}"
+    registry_staging_uri: str = ""  # vertex:// registries: a gs:// folder for local models
     # Batch prediction of older exports, pickles (model.joblib): loading one runs the code it
     # names, so only when you trust the file. The safe formats need nothing.
     allow_pickle_models: bool = False

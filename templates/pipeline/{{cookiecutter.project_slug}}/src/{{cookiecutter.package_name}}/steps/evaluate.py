@@ -85,13 +85,20 @@ def resolve_gate(
     return metric, float(threshold)
 
 
+def greater_is_better(metric: str) -> bool:
+    """Whether a greater value of `metric` is better (a score), or a smaller (an error)."""
+    higher = {name: up for task in METRICS.values() for name, up in task.items()}
+    if metric not in higher:
+        raise GateError(f"unknown metric {metric!r}; choose one of {sorted(higher)}")
+    return higher[metric]
+
+
 def passes(metrics: dict[str, float], metric: str, threshold: float) -> bool:
     """The gate: a score at least `threshold`, an error at most `threshold`."""
-    higher = {name: up for task in METRICS.values() for name, up in task.items()}
-    if metric not in metrics or metric not in higher:
+    if metric not in metrics:
         raise GateError(f"unknown metric {metric!r}; choose one of {sorted(metrics)}")
     value = metrics[metric]
-    return value >= threshold if higher[metric] else value <= threshold
+    return value >= threshold if greater_is_better(metric) else value <= threshold
 
 
 @dataclass(frozen=True)
@@ -103,6 +110,7 @@ class Evaluation:
     threshold: float
     passed: bool
     rows: int
+    params: dict[str, Any] = field(default_factory=dict)  # the model's hyper-parameters
     labels: list[str] = field(default_factory=list)  # the confusion matrix's classes
     confusion_matrix: list[list[int]] = field(default_factory=list)
     roc_curve: dict[str, list[float]] = field(default_factory=dict)
@@ -152,8 +160,9 @@ def evaluate_model(model: Model, frame: pd.DataFrame, metric: str, threshold: fl
     contract = model.contract
     scores = compute_metrics(model, frame)
     verdict = passes(scores, metric, threshold)
+    params = dict(model.metadata.get("params") or {})
     if contract.task == "regression":
-        return Evaluation(scores, metric, threshold, verdict, len(frame))
+        return Evaluation(scores, metric, threshold, verdict, len(frame), params)
     truth = targets(contract, frame)
     proba = model.scores(model.encode_table(frame))
     predicted = (
@@ -176,6 +185,7 @@ def evaluate_model(model: Model, frame: pd.DataFrame, metric: str, threshold: fl
         threshold,
         verdict,
         len(frame),
+        params,
         labels=contract.class_keys,
         confusion_matrix=[[int(v) for v in row] for row in matrix],
         roc_curve=roc,

@@ -1,0 +1,1 @@
+{% include "model/registry.py.j2" %}

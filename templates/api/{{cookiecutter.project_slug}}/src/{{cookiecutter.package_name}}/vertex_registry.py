@@ -1,0 +1,1 @@
+{% include "model/vertex_registry.py.j2" %}

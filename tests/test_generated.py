@@ -10,7 +10,16 @@ from pathlib import Path
 
 import pytest
 
-from tests.suite import Background, clean_env, free_port, http, render, run, wait_for_http
+from tests.suite import (
+    Background,
+    clean_env,
+    free_port,
+    http,
+    readme_commands,
+    render,
+    run,
+    wait_for_http,
+)
 
 # Commits in a rendered project, whatever the machine's git configuration.
 GIT_IDENTITY = {
@@ -60,6 +69,12 @@ def test_project_is_green_on_its_first_commit(
     assert (project / ".git" / "hooks" / "pre-commit").exists(), "make install skipped the git hook"
     status = run(["git", "status", "--porcelain"], project).stdout
     assert status == "", f"make install changed the render:\n{status}"
+    # What the README writes with .venv/bin/ runs on a machine without uv on PATH.
+    commands = readme_commands((project / "README.md").read_text())
+    for command in sorted({c.split()[0] for c in commands if c.startswith(".venv/bin/")}):
+        assert (project / command).is_file(), f"README.md runs {command}, which make install lacks"
+        if command != ".venv/bin/python":
+            run([command, "--help"], project, env={"PATH": "/usr/bin:/bin"})
     run(["make", "check"], project)
     run(["make", "build"], project)
     assert len(list((project / "dist").glob("*.whl"))) == 1
@@ -68,6 +83,7 @@ def test_project_is_green_on_its_first_commit(
     help_text = re.sub(r"\x1b\[[0-9;]*m", "", run(["make"], project).stdout)
     listed = {line.split()[0] for line in help_text.splitlines() if line.strip()}
     assert {"install", "format", "lint", "typecheck", "test", "check", "build"} <= listed
+    assert "$(" not in help_text, help_text
 
 
 @pytest.mark.slow

@@ -132,6 +132,12 @@ def test_api_serves_predictions_over_real_http(tmp_path: Path) -> None:
         assert http("GET", f"{base}/ready")[0] == 200  # still up after the bad requests
     finally:
         server.stop()
+    # uvicorn's own lines come out as ours: no coloured copy of the message, no escape code.
+    log = server.output()
+    assert "Uvicorn running on" in log
+    assert "color_message" not in log
+    assert "\x1b" not in log
+    assert "\\u001b" not in log
 
 
 # --- pipeline: the promises, on one rendered project --------------------------------

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import re
+import tomllib
 
 import pytest
 
@@ -75,3 +76,20 @@ def test_readme_commands_work_without_uv_on_path(template: str) -> None:
         assert "make install" in commands, commands  # the quickstart block was read
         bad = [c for c in commands if NEEDS_UV_OR_VENV.match(c) or scripts.match(c)]
         assert not bad, f"{template} {answers}: write these with .venv/bin/ or a make target: {bad}"
+
+
+@pytest.mark.parametrize("template", READY)
+def test_readme_names_only_libraries_the_project_uses(template: str) -> None:
+    """The logging section's list of libraries whose logs come out as the project's holds
+    only the project's dependencies (the api's README named kfp, which it does not use)."""
+    for answers in option_matrix(template):
+        project = rendered(template, **answers)
+        readme = " ".join((project / "README.md").read_text().split())
+        [listed] = re.findall(r"Logs of libraries(?: \(([^)]*)\))? come out the same way", readme)
+        pyproject = tomllib.loads((project / "pyproject.toml").read_text())["project"]
+        requirements = [*pyproject["dependencies"]]
+        names = {re.split(r"[\[<>=!~; ]", r, maxsplit=1)[0] for r in requirements}
+        unused = [
+            lib for lib in filter(None, listed.split(", ")) if lib.replace("_", "-") not in names
+        ]
+        assert not unused, f"{template} {answers}: README names {unused}, not dependencies"

@@ -32,7 +32,7 @@ test-fast: install ## Fast tier only (about a minute): renders, parses, lints, h
 test-slow: install ## Slow tier only: make install/check/build and pre-commit in each rendered project
 	$(PYTEST) -m "slow" -n 2 --dist worksteal
 
-demo: install ## Render each template into build/demo and run its main job on embedded defaults
+demo: install ## Render each template into build/demo, run its main job on embedded defaults, end with a summary
 	$(VENV_BIN)/python -m tests.demo $(DEMO_DIR)
 
 lock-templates: install ## Remake the uv.lock every render ships, one per answer combination (UPGRADE=1 takes the newest versions, ONLY=api,...; needs PyPI)

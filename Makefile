@@ -8,7 +8,7 @@ export PATH := $(VENV_BIN):$(PATH)
 PYTEST := $(VENV_BIN)/python -m pytest
 DEMO_DIR := build/demo
 
-.PHONY: help install test test-fast test-slow demo lint docs bench clean
+.PHONY: help install test test-fast test-slow demo lint docs bench lock-templates clean
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}'
@@ -32,8 +32,11 @@ test-fast: install ## Fast tier only (about a minute): renders, parses, lints, h
 test-slow: install ## Slow tier only: make install/check/build and pre-commit in each rendered project
 	$(PYTEST) -m "slow" -n 2 --dist worksteal
 
-demo: install ## Render each template into build/demo and run its main job on embedded defaults
+demo: install ## Render each template into build/demo, run its main job on embedded defaults, end with a summary
 	$(VENV_BIN)/python -m tests.demo $(DEMO_DIR)
+
+lock-templates: install ## Remake the uv.lock every render ships, one per answer combination (UPGRADE=1 takes the newest versions, ONLY=api,...; needs PyPI)
+	$(VENV_BIN)/python -m tests.locks $(if $(UPGRADE),--upgrade) $(if $(ONLY),--only $(ONLY))
 
 lint: install ## Lint the suite's own code
 	$(VENV_BIN)/ruff check hooks tests bench

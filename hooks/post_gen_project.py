@@ -1,10 +1,14 @@
-"""Tidy the fresh render: drop folders whose every file an option switched off.
+"""Tidy the fresh render, then say what to type next.
 
 Options choose files by file name (an empty name means "not generated"), which can
 leave an empty folder behind. Only empty folders are removed, and not those that were
 already there and empty before the render (pre_gen_project noted them), so a re-render
 over a user's project (cookiecutter -f, cruft update) never deletes anything of theirs.
 Stdlib-only, no git, no network: cruft re-runs it in a temporary render.
+
+The next steps are printed only when cookiecutter itself renders (it sets `_output_dir`):
+cruft's renders, `cruft update`'s temporary ones among them, set none, and a `cd` into a
+temporary folder would mislead.
 """
 
 from __future__ import annotations
@@ -12,9 +16,14 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shlex
+import sys
 import tempfile
 from collections.abc import Collection
 from pathlib import Path
+
+# Where cookiecutter writes the project; empty under cruft. JSON is a Python string literal.
+OUTPUT_DIR = {{ cookiecutter.get("_output_dir", "") | jsonify }}  # noqa: F821  # fmt: skip
 
 
 def existing_empty_folders_file(root: Path) -> Path:
@@ -45,6 +54,28 @@ def remove_empty_dirs(root: Path, keep: Collection[Path] = ()) -> list[Path]:
     return removed
 
 
+def next_steps(project: Path, shell_dir: str | None) -> str:
+    """The commands that make a fresh project green, from the folder the user's shell is in
+    (its PWD) when the project is below it, else by the project's absolute path."""
+    where = str(project)
+    if shell_dir and project.is_relative_to(shell_dir):
+        where = os.path.relpath(project, shell_dir)
+    return (
+        f"\nCreated {project.name} in {project.parent}. Next:\n\n"
+        f"  cd {shlex.quote(where)}\n"
+        "  make install   # .venv from uv.lock, and the git pre-commit hook\n"
+        "  make check     # lint, type-check and tests: what CI runs\n\n"
+        f"{Path(where) / 'README.md'} has the rest: every make target and setting.\n"
+    )
+
+
 if __name__ == "__main__":
     root = Path.cwd()
     remove_empty_dirs(root, keep=users_empty_folders(root))
+    if OUTPUT_DIR:
+        sys.stdout.reconfigure(errors="backslashreplace")  # a folder name a console cannot show
+        try:
+            print(next_steps(root, os.environ.get("PWD")), flush=True)
+        except OSError:
+            # A closed pipe (`| head`): the project is made, and a failed hook would delete it.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -178,6 +179,14 @@ def project_files(project: Path) -> Iterator[Path]:
     for path in sorted(project.rglob("*")):
         if path.is_file() and not skip & set(path.relative_to(project).parts):
             yield path
+
+
+def readme_commands(readme: str) -> list[str]:
+    """The commands a README shows: the lines of its code blocks, and its inline code."""
+    blocks = re.findall(r"^```[a-z]*\n(.*?)^```", readme, re.MULTILINE | re.DOTALL)
+    lines = [line.strip() for block in blocks for line in block.splitlines()]
+    prose = re.sub(r"^```.*?^```", "", readme, flags=re.MULTILINE | re.DOTALL)
+    return [*lines, *re.findall(r"`([^`\n]+)`", prose)]
 
 
 def container_engine() -> str | None:

@@ -25,8 +25,11 @@ pytestmark = [
 
 
 def build(project: Path, tag: str) -> str:
-    """`make docker-build` with the engine found here; returns the image tag."""
+    """`make docker-build` with the engine found here; returns the image tag. The render's
+    uv.lock is what the image installs (--locked): the build never re-locks it."""
+    lock = (project / "uv.lock").read_bytes()
     run(["make", "docker-build", f"CONTAINER={ENGINE}", f"IMAGE={tag}"], project, timeout=1200)
+    assert (project / "uv.lock").read_bytes() == lock, "make docker-build changed uv.lock"
     return tag
 
 
@@ -115,11 +118,14 @@ print("OUTPUT", Path("/tmp/out/executor_output.json").read_text())
 
 
 def test_pipeline_image_runs_a_component_task_as_non_root(tmp_path: Path) -> None:
-    """The pipeline's image (each Vertex AI task runs in it) runs the ingest task from the
+    """The pipeline's image (each Vertex AI task runs in it), built with a plain `docker build .`
+    straight after rendering (no make, no uv on the host), runs the ingest task from the
     compiled spec, with no pip install, as uid 10001."""
     project = render("pipeline", tmp_path)
     [package] = [p.name for p in (project / "src").iterdir() if p.is_dir()]
-    image = build(project, "mlops-templates-test/pipeline:latest")
+    image = "mlops-templates-test/pipeline:latest"
+    built = engine("build", "-t", image, str(project), timeout=1200)
+    assert built.returncode == 0, built.stdout[-3000:] + built.stderr[-3000:]
     result = engine("run", "--rm", image, "python", "-c", PIPELINE_TASK.format(package=package))
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert "pip install" not in result.stdout + result.stderr

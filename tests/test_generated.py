@@ -10,7 +10,25 @@ from pathlib import Path
 
 import pytest
 
-from tests.suite import Background, clean_env, free_port, http, render, run, wait_for_http
+from tests.suite import (
+    Background,
+    clean_env,
+    free_port,
+    http,
+    readme_commands,
+    render,
+    run,
+    wait_for_http,
+)
+
+# Commits in a rendered project, whatever the machine's git configuration.
+GIT_IDENTITY = {
+    "GIT_CONFIG_GLOBAL": "/dev/null",
+    "GIT_AUTHOR_NAME": "Suite",
+    "GIT_AUTHOR_EMAIL": "suite@example.com",
+    "GIT_COMMITTER_NAME": "Suite",
+    "GIT_COMMITTER_EMAIL": "suite@example.com",
+}
 
 # Defaults, plus option combinations that change what the project's checks run over.
 PROJECTS = [
@@ -41,12 +59,22 @@ PROJECTS = [
 def test_project_is_green_on_its_first_commit(
     template: str, answers: dict[str, str], tmp_path: Path
 ) -> None:
-    """git init, make install, make check, make build and pre-commit all pass with no edits."""
+    """git init, make install, make check, make build and pre-commit all pass with no edits;
+    the render, committed as it is, stays clean: make install takes uv.lock as shipped."""
     project = render(template, tmp_path, **answers)
     run(["git", "init", "-q", "-b", "main"], project)
+    run(["git", "add", "-A"], project)
+    run(["git", "commit", "-q", "-m", "Rendered"], project, env=GIT_IDENTITY)
     run(["make", "install"], project)
     assert (project / ".git" / "hooks" / "pre-commit").exists(), "make install skipped the git hook"
-    run(["git", "add", "-A"], project)
+    status = run(["git", "status", "--porcelain"], project).stdout
+    assert status == "", f"make install changed the render:\n{status}"
+    # What the README writes with .venv/bin/ runs on a machine without uv on PATH.
+    commands = readme_commands((project / "README.md").read_text())
+    for command in sorted({c.split()[0] for c in commands if c.startswith(".venv/bin/")}):
+        assert (project / command).is_file(), f"README.md runs {command}, which make install lacks"
+        if command != ".venv/bin/python":
+            run([command, "--help"], project, env={"PATH": "/usr/bin:/bin"})
     run(["make", "check"], project)
     run(["make", "build"], project)
     assert len(list((project / "dist").glob("*.whl"))) == 1
@@ -55,6 +83,7 @@ def test_project_is_green_on_its_first_commit(
     help_text = re.sub(r"\x1b\[[0-9;]*m", "", run(["make"], project).stdout)
     listed = {line.split()[0] for line in help_text.splitlines() if line.strip()}
     assert {"install", "format", "lint", "typecheck", "test", "check", "build"} <= listed
+    assert "$(" not in help_text, help_text
 
 
 @pytest.mark.slow
@@ -103,6 +132,14 @@ def test_api_serves_predictions_over_real_http(tmp_path: Path) -> None:
         assert http("GET", f"{base}/ready")[0] == 200  # still up after the bad requests
     finally:
         server.stop()
+    # uvicorn's own lines come out as ours: no coloured copy of the message, no escape code.
+    log = server.output()
+    assert "Uvicorn running on" in log
+    # Stopped on purpose, the service exits cleanly: no "make: *** [serve] Error 143" last.
+    assert "make: ***" not in log.rstrip().splitlines()[-1], log[-1000:]
+    assert "color_message" not in log
+    assert "\x1b" not in log
+    assert "\\u001b" not in log
 
 
 # --- pipeline: the issue's promises, on one rendered project --------------------------------

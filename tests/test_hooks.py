@@ -166,3 +166,23 @@ def test_hooks_import_only_the_stdlib_and_run_no_commands(name: str) -> None:
     risky = ("os.system", "os.popen", "os.exec", "os.spawn", "os.remove", "os.unlink", "rmtree")
     removals = [c for c in calls if c.startswith(risky) or c.endswith((".unlink", ".rename"))]
     assert removals == (["note.unlink"] if name == "post_gen_project" else [])
+
+
+def test_post_gen_prints_the_next_steps_only_for_cookiecutter(tmp_path: Path) -> None:
+    """cookiecutter sets `_output_dir`: the hook then names the project's folder (from the
+    user's shell folder when it is below it), make install, make check and the README.
+    cruft's renders set none, update's temporary ones included: nothing is printed there."""
+    assert load_hook("post_gen_project", GOOD).OUTPUT_DIR == ""
+    hook = load_hook("post_gen_project", {**GOOD, "_output_dir": str(tmp_path)})
+    output_dir = hook.OUTPUT_DIR
+    assert output_dir == str(tmp_path)
+    project = tmp_path / "projects" / "churn-model"
+    below = hook.next_steps(project, str(tmp_path))
+    assert "\n  cd projects/churn-model\n" in below
+    assert "\n  make install " in below
+    assert "\n  make check " in below
+    assert "projects/churn-model/README.md has the rest" in below
+    elsewhere = hook.next_steps(project, "/somewhere/else")
+    assert f"\n  cd {project}\n" in elsewhere
+    spaced = hook.next_steps(tmp_path / "my projects" / "churn-model", str(tmp_path))
+    assert "\n  cd 'my projects/churn-model'\n" in spaced

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import ast
+import re
+import tomllib
 
 import pytest
 
-from tests.suite import MENU, TEMPLATES_DIR, option_matrix, rendered
+from tests.suite import MENU, TEMPLATES_DIR, option_matrix, readme_commands, rendered
 
 READY = [t for t in MENU if (TEMPLATES_DIR / t / "cookiecutter.json").exists()]
 
@@ -35,3 +37,59 @@ def test_readme_configuration_table_lists_every_setting(template: str) -> None:
         assert fields, "no settings found"
         missing = [f for f in fields if f"| `{f}` |" not in readme]
         assert not missing, f"{template} {answers}: README lacks {missing}"
+
+
+def help_entries(makefile: str) -> dict[str, str]:
+    """What `make help` lists: each target with a `## ` comment, and that comment (the help
+    recipe's own grep pattern, on the one Makefile a project has)."""
+    return dict(re.findall(r"^([a-zA-Z_-]+):.*?## (.*)$", makefile, re.MULTILINE))
+
+
+@pytest.mark.parametrize("template", READY)
+def test_make_help_shows_words_and_every_target_is_in_the_readme(template: str) -> None:
+    """`make help` prints its comments verbatim, so they hold no make variable (`$(PORT)`)
+    nor Jinja; each target it lists is documented in the README as `make <target>`."""
+    for answers in option_matrix(template):
+        project = rendered(template, **answers)
+        entries = help_entries((project / "Makefile").read_text())
+        assert {"help", "install", "check"} <= set(entries), entries
+        raw = {target: text for target, text in entries.items() if "$(" in text or "{" in text}
+        assert not raw, f"{template} {answers}: make help would print {raw}"
+        readme = (project / "README.md").read_text()
+        missing = [target for target in entries if f"`make {target}`" not in readme]
+        assert not missing, f"{template} {answers}: README.md lacks {missing}"
+
+
+# Commands that need uv on PATH, or the project's environment activated.
+NEEDS_UV_OR_VENV = re.compile(r"^(uv|uvx|python3?|jupyter|pytest|ruff|mypy|pre-commit) ")
+
+
+@pytest.mark.parametrize("template", READY)
+def test_readme_commands_work_without_uv_on_path(template: str) -> None:
+    """Once `make install` has run, every command in the README works on a machine without
+    uv: each is a make target, a system tool, or written with `.venv/bin/`."""
+    for answers in option_matrix(template):
+        project = rendered(template, **answers)
+        package = next((project / "src").iterdir()).name
+        scripts = re.compile(rf"^({re.escape(package)}|{re.escape(project.name)}) ")
+        commands = readme_commands((project / "README.md").read_text())
+        assert "make install" in commands, commands  # the quickstart block was read
+        bad = [c for c in commands if NEEDS_UV_OR_VENV.match(c) or scripts.match(c)]
+        assert not bad, f"{template} {answers}: write these with .venv/bin/ or a make target: {bad}"
+
+
+@pytest.mark.parametrize("template", READY)
+def test_readme_names_only_libraries_the_project_uses(template: str) -> None:
+    """The logging section's list of libraries whose logs come out as the project's holds
+    only the project's dependencies (the api's README named kfp, which it does not use)."""
+    for answers in option_matrix(template):
+        project = rendered(template, **answers)
+        readme = " ".join((project / "README.md").read_text().split())
+        [listed] = re.findall(r"Logs of libraries(?: \(([^)]*)\))? come out the same way", readme)
+        pyproject = tomllib.loads((project / "pyproject.toml").read_text())["project"]
+        requirements = [*pyproject["dependencies"]]
+        names = {re.split(r"[\[<>=!~; ]", r, maxsplit=1)[0] for r in requirements}
+        unused = [
+            lib for lib in filter(None, listed.split(", ")) if lib.replace("_", "-") not in names
+        ]
+        assert not unused, f"{template} {answers}: README names {unused}, not dependencies"

@@ -163,6 +163,25 @@ def test_every_prompt_has_a_human_question(template: str) -> None:
         assert set(values) <= set(prompts[key]) - {"__prompt__"}, key
 
 
+@pytest.mark.parametrize("template", READY)
+def test_default_description_reads_naturally(template: str) -> None:
+    """The suggested description is a sentence a user keeps: "... for the team.", not the
+    "... of the team." it once was."""
+    description = template_context(template)["description"]
+    assert description[0].isupper(), description
+    assert description.endswith("."), description
+    assert "for the team" in description
+    assert "of the team" not in description
+
+
+def test_api_tracking_prompt_says_what_tracking_means_for_a_service() -> None:
+    """A serving project tracks no experiments itself: the question says tracking is for the
+    jobs beside the service, so nobody expects the service to log runs."""
+    question = template_context("api")["__prompts__"]["tracking"]["__prompt__"]
+    assert "beside the service" in question
+    assert "service itself tracks nothing" in question
+
+
 def test_common_prompts_are_the_same_in_every_template() -> None:
     """The prompts all templates share have the same defaults and questions everywhere."""
     contexts = {t: template_context(t) for t in READY}

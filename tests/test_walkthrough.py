@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import socket
 from pathlib import Path
 
@@ -18,17 +19,28 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def test_the_page_shows_every_part_of_the_script() -> None:
-    """Each section of the script is included by the page, so nothing runs unseen."""
+def script_sections() -> dict[str, str]:
+    """The script's parts, between its `# --8<-- [start:name]` and `[end:name]` lines."""
+    found = re.findall(
+        r"^# --8<-- \[start:([\w-]+)\]\n(.*?)^# --8<-- \[end:\1\]$",
+        SCRIPT.read_text(),
+        re.MULTILINE | re.DOTALL,
+    )
+    return dict(found)
+
+
+def test_the_page_shows_every_part_of_the_script_as_it_is() -> None:
+    """The page's code blocks are the script's parts, in order and word for word: a reader on
+    GitHub or on the site sees exactly the commands the suite runs."""
+    sections = script_sections()
+    assert list(sections) == ["pipeline", "api", "query", "your-data", "container"]
     page = (REPO / "docs" / "walkthrough.md").read_text()
-    sections = [
-        line.split("[start:")[1].rstrip("]")
-        for line in SCRIPT.read_text().splitlines()
-        if "[start:" in line
-    ]
-    assert sections == ["pipeline", "api", "query", "your-data", "container"]
-    for section in sections:
-        assert f'--8<-- "walkthrough.sh:{section}"' in page
+    blocks = re.findall(r"^```bash\n(.*?)^```$", page, re.MULTILINE | re.DOTALL)
+    assert blocks == list(sections.values()), (
+        "docs/walkthrough.md differs from docs/walkthrough.sh: copy each part of the script "
+        "into the page's code block of the same place"
+    )
+    assert "--8<--" not in page, "a snippet marker shows as text on GitHub"
 
 
 @pytest.mark.slow

@@ -5,7 +5,9 @@ Host, port (`PORT`, as Cloud Run sets it), workers and the model come from the s
 
 from __future__ import annotations
 
+import signal
 import sys
+from types import FrameType
 
 import uvicorn
 
@@ -15,8 +17,18 @@ from {{ cookiecutter.package_name }}.ops.config import get_settings
 from {{ cookiecutter.package_name }}.ops.logging import configure, lean_records, logger
 
 
+def _stopped(signum: int, frame: FrameType | None) -> None:
+    """A stop that was asked for is a clean exit: exit code 0, no traceback."""
+    sys.exit(0)
+
+
 def main() -> None:
     """Run uvicorn until SIGTERM or Ctrl-C; its own log lines come out as ours."""
+    # uvicorn shuts down gracefully on these, then raises the signal again for the handler
+    # that was there before: without this one the process would die of it (exit code 143,
+    # "make: *** [serve] Error 143") or end in a KeyboardInterrupt traceback.
+    for stop in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(stop, _stopped)
     settings = get_settings()
     configure(level=settings.log_level, fmt=settings.log_format)
     try:  # a broken contract or setting stops here, in one line, not in every worker

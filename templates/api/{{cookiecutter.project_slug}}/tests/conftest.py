@@ -1,4 +1,10 @@
 {% extends "tests/conftest.py.j2" %}
+{%- block plain_imports %}import importlib
+import os
+import sys
+import threading
+import types
+{% endblock %}
 {%- block from_imports %}from typing import Any
 {% endblock %}
 {%- block first_party_imports %}from {{ cookiecutter.package_name }}.contract import (

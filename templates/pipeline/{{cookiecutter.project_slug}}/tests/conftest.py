@@ -1,5 +1,10 @@
 {% extends "tests/conftest.py.j2" %}
-{%- block plain_imports %}import socket
+{%- block plain_imports %}import importlib
+import os
+import socket
+import sys
+import threading
+import types
 {% endblock %}
 {%- block from_imports %}from typing import Any
 {% endblock %}
@@ -33,10 +38,13 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(autouse=True)
-def _no_project_variables(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """The shell's {{ cookiecutter.__env_prefix }}* variables never reach a test; settings are re-read."""
+def _no_project_variables(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
+    """The shell's {{ cookiecutter.__env_prefix }}* variables never reach a test; settings are re-read;
+    models are registered in the test's own folder, never in the project's registry/."""
     for key in [k for k in os.environ if k.startswith("{{ cookiecutter.__env_prefix }}")]:
         monkeypatch.delenv(key)
+    registry = str(tmp_path / "registry")
+    monkeypatch.setenv("{{ cookiecutter.__env_prefix }}REGISTRY_URI", registry)
 {%- if cookiecutter.tracking == "clearml" %}
     # Tracking is off unless a test asks for it (`tracking_dir`): the tests stay fast and
     # write nothing outside their temporary folders. Pipeline tasks inherit the variable.

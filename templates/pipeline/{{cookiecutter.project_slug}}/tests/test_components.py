@@ -115,7 +115,10 @@ def test_training_components_chain_register_and_promote(
     resolved = artifact(dsl.Model, tmp_path / "resolved")
     assert (
         c.resolve_model.python_func(
-            model_uri="models:/churn@champion", registry_uri=registry, staging_uri="", model=resolved
+            model_uri="models:/churn@champion",
+            registry_uri=registry,
+            staging_uri="",
+            model=resolved,
         )
         == "models:/churn/1"
     )

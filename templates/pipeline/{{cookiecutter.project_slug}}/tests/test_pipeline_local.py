@@ -12,11 +12,23 @@ import pytest
 
 from {{ cookiecutter.package_name }}.cli import EXIT_BELOW_THRESHOLD, EXIT_FAILED, main
 from {{ cookiecutter.package_name }}.contract import Contract
-from {{ cookiecutter.package_name }}.framework import MAIN_PARAMETER
+from {{ cookiecutter.package_name }}.framework import GRID, MAIN_PARAMETER
 from {{ cookiecutter.package_name }}.model import load_model
+from {{ cookiecutter.package_name }}.ops.config import get_settings
 
 pytestmark = pytest.mark.slow
-TRAINING_STEPS = ["ingest", "validate-data", "train", "evaluate", "export-model"]
+# Every candidate trains and is evaluated, one after another on the local runner.
+CANDIDATES = ["train", "evaluate"] * len(GRID)
+TRAINING_STEPS = ["ingest", "validate-data", "split", *CANDIDATES, "select-best"]
+REGISTRY_STEPS = ["export-model", "register-model", "promote"]
+
+
+@pytest.fixture
+def one_candidate(monkeypatch: pytest.MonkeyPatch) -> None:
+    """One candidate: for the tests that are not about choosing between several."""
+    variable = "{{ cookiecutter.__env_prefix }}CANDIDATE_VALUES"
+    monkeypatch.setenv(variable, json.dumps(GRID[:1]))
+    get_settings.cache_clear()
 
 
 def line_value(stdout: str, key: str) -> str:
@@ -40,13 +52,18 @@ def test_run_trains_exports_and_the_model_predicts(
     tracking_dir: Path,
 {%- endif %}
 ) -> None:
-    """A short run report (a line per step, metrics, gate, model_uri), the full logs in a
-    file; then batch prediction with the exported model."""
+    """A short run report (a line per step, the candidates, metrics, gate, the registered
+    version and the champion), the full logs in a file; then batch prediction with the
+    champion, by its alias."""
     outputs = tmp_path / "outputs"
     assert main(["run", "--data", str(sample_path), "--output-dir", str(outputs)]) == 0
     out = capsys.readouterr().out
-    assert shown_steps(out) == [[step, "ok"] for step in TRAINING_STEPS]
+    assert shown_steps(out) == [[step, "ok"] for step in TRAINING_STEPS + REGISTRY_STEPS]
     assert len(out.splitlines()) < 80
+    assert len([line for line in out.splitlines() if line.startswith("candidate ")]) == len(GRID)
+    name = get_settings().model_name
+    assert line_value(out, "model_version") == f"models:/{name}/1"
+    assert line_value(out, "champion") == f"models:/{name}/1"  # the first version
     assert "passed" in line_value(out, "gate")
     exported = Path(line_value(out, "model_uri"))
     assert exported.is_relative_to(outputs)
@@ -60,22 +77,23 @@ def test_run_trains_exports_and_the_model_predicts(
     assert "\x1b[" not in logged  # KFP's colours stay on terminals
     # A task's line keeps its fields (KFP's own log format would drop them).
     assert any("trained" in line and "estimator" in line for line in logged.splitlines())
-    assert {p.name for p in log.parent.iterdir()} >= set(TRAINING_STEPS)
+    assert {p.name for p in log.parent.iterdir()} >= {"ingest", "split", "select-best", "promote"}
 {%- if cookiecutter.tracking == "clearml" %}
-    # The train and evaluate tasks were tracked, each as one offline ClearML session.
-    assert len(list((tracking_dir / "offline").glob("*.zip"))) == 2
+    # Each candidate's train and evaluate tasks were tracked, each one offline ClearML session.
+    assert len(list((tracking_dir / "offline").glob("*.zip"))) == 2 * len(GRID)
 {%- endif %}
 
-    args = ["run", "--pipeline", "batch-prediction", "--model-uri", str(exported)]
+    args = ["run", "--pipeline", "batch-prediction", "--model-uri", f"models:/{name}@champion"]
     assert main([*args, "--data", str(sample_path), "--output-dir", str(outputs)]) == 0
     out = capsys.readouterr().out
+    assert line_value(out, "model") == f"models:/{name}/1"
     predictions = pd.read_csv(line_value(out, "predictions_uri"))
     assert list(predictions.columns)[-len(contract.output_columns) :] == contract.output_columns
     assert len(predictions) == len(pd.read_csv(sample_path))
 
 
 def test_a_model_below_the_gate_is_not_exported(
-    sample_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    sample_path: Path, tmp_path: Path, one_candidate: None, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """The gate skips the export step; `run` says so last and exits with its own code."""
     outputs = tmp_path / "outputs"
@@ -84,6 +102,7 @@ def test_a_model_below_the_gate_is_not_exported(
     captured = capsys.readouterr()
     assert "model_uri" not in captured.out
     assert "missed" in line_value(captured.out, "gate")
+    assert "model_version" not in captured.out  # nothing registered
     error = captured.err.strip().splitlines()[0]
     assert error == "error: the model missed the gate: nothing was exported"
     assert not (outputs / "models").exists() or not any((outputs / "models").iterdir())
@@ -109,7 +128,7 @@ def test_invalid_data_stops_before_training_and_says_why_last(
 
 
 def test_a_failing_step_names_itself_and_its_reason_last(
-    sample_path: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    sample_path: Path, tmp_path: Path, one_candidate: None, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """Any step, not only validation: here the estimator refuses its hyper-parameter."""
     outputs = tmp_path / "outputs"

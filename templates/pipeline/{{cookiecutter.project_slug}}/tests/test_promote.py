@@ -131,3 +131,21 @@ def test_models_and_promote_commands(
         assert (registry / "churn" / "aliases.json").read_bytes() == aliases
     assert [e["event"] for e in LocalRegistry(registry).events("churn")][-1] == "manual promotion"
     assert json.loads(aliases) == {CHAMPION: 2}
+
+
+def test_register_and_promote_on_vertex_ai_model_registry(
+    parts: tuple[Path, Path], contract: Contract, tmp_path: Path, vertex: object
+) -> None:
+    """The same steps with registry_uri vertex://: versions of one parent model, the alias
+    moved in Vertex, the evaluation attached (the Vertex client is faked)."""
+    registry = "vertex://acme-ml/europe-west1"
+    staging = {"staging_uri": "gs://team/staging"}
+    metric, _ = resolve_gate(contract)
+    train(parts[0], tmp_path / "model", Params())
+    result = evaluate(tmp_path / "model", parts[1])
+    version = register(tmp_path / "model", registry, "churn", result.to_json(), {}, **staging)
+    decision = promote(registry, "churn", version.version, parts[1], metric, **staging)
+    assert (version.version, decision["champion"]) == (1, "models:/churn/1")
+    uploads = vertex.versions["churn"]  # type: ignore[attr-defined]
+    assert uploads[0]["aliases"] == ["default", "champion"]
+    assert vertex.evaluations[0]["metrics"] == result.metrics  # type: ignore[attr-defined]

@@ -94,7 +94,9 @@ def test_candidates_are_a_grid_of_the_main_hyper_parameter() -> None:
     """Three candidates by default; the values given; one when the parameter is fixed."""
     assert len(candidate_grid([], {})) == 3
     grid = candidate_grid([1.0, 2.0], {"other": "x"})
-    assert [sorted(c) for c in grid] == [sorted({"other", next(iter(grid[0].keys() - {"other"}))})] * 2
+    assert [sorted(c) for c in grid] == [
+        sorted({"other", next(iter(grid[0].keys() - {"other"}))})
+    ] * 2
     fixed = {next(iter(grid[0].keys() - {"other"})): "5"}
     assert candidate_grid([1.0, 2.0], fixed) == [fixed]
 

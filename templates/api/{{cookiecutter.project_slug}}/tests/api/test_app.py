@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import re
+import tomllib
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -92,6 +93,8 @@ async def test_openapi_documents_the_contract_with_examples(
     assert list(components["Record"]["properties"]) == contract.feature_names
     assert components["Record"]["additionalProperties"] is False
     assert {"/health", "/ready", "/predict", "/model", "/metrics"} <= set(schema["paths"])
+    pyproject = tomllib.loads((Path(__file__).parents[2] / "pyproject.toml").read_text())
+    assert schema["info"]["description"] == pyproject["project"]["description"]
 
 
 def bad_payloads(contract: Contract, record: dict[str, Any]) -> list[tuple[Any, list[Any]]]:

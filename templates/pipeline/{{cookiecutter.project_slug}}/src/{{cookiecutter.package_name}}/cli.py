@@ -169,7 +169,9 @@ def summary(result: Any) -> list[str]:
         for index, candidate in enumerate(evaluation.get("candidates") or []):
             params = " ".join(f"{k}={v}" for k, v in (candidate["params"] or {}).items())
             chosen = "  <- the challenger" if index == evaluation.get("chosen") else ""
-            lines.append(f"candidate {index + 1}: {params}: {metric}={candidate['metrics'][metric]:.4f}{chosen}")
+            lines.append(
+                f"candidate {index + 1}: {params}: {metric}={candidate['metrics'][metric]:.4f}{chosen}"
+            )
         scores = " ".join(f"{k}={v:.4f}" for k, v in evaluation["metrics"].items())
         value = evaluation["metrics"][metric]
         sign = ">=" if greater_is_better(metric) else "<="
@@ -211,7 +213,11 @@ def _schema(args: argparse.Namespace, settings: Settings) -> int:
 def _resolve_version(uri: str, settings: Settings) -> Any:
     """The registered version `uri` names (RegistryError, a ContractError, if none)."""
     from {{ cookiecutter.package_name }}.local_run import registry_location
-    from {{ cookiecutter.package_name }}.registry import get_version, open_registry, parse_model_uri
+    from {{ cookiecutter.package_name }}.registry import (
+        get_version,
+        open_registry,
+        parse_model_uri,
+    )
 
     name, version, alias = parse_model_uri(uri)
     registry = open_registry(registry_location(settings), staging_uri=settings.registry_staging_uri)
@@ -224,7 +230,9 @@ def _models(args: argparse.Namespace, settings: Settings) -> int:
 
     where = registry_location(settings)
     registry = open_registry(where, staging_uri=settings.registry_staging_uri)
-    versions = registry.versions(settings.model_name) if Path(where).exists() or "://" in where else []
+    versions = (
+        registry.versions(settings.model_name) if Path(where).exists() or "://" in where else []
+    )
     if not versions:
         fail(f"no model {settings.model_name!r} in the registry {where}", "run `make run` first")
         return EXIT_REFUSED
@@ -233,18 +241,22 @@ def _models(args: argparse.Namespace, settings: Settings) -> int:
         metrics = " ".join(f"{k}={v:.4f}" for k, v in version.metrics.items())
         aliases = ",".join(version.aliases) or "-"
         data = version.lineage.get("data_uri") or "?"
-        print(f"  {version.version:>4}  {aliases:<10} {version.created_at}  {metrics}  data: {data}")
+        print(
+            f"  {version.version:>4}  {aliases:<10} {version.created_at}  {metrics}  data: {data}"
+        )
     return 0
 
 
 def _promote(args: argparse.Namespace, settings: Settings) -> int:
     from {{ cookiecutter.package_name }}.local_run import registry_location
-    from {{ cookiecutter.package_name }}.steps.promote import champion_of, promote_by_hand
     from {{ cookiecutter.package_name }}.registry import open_registry
+    from {{ cookiecutter.package_name }}.steps.promote import champion_of, promote_by_hand
 
     chosen = _resolve_version(args.model_uri, settings)
     where = registry_location(settings)
-    before = champion_of(open_registry(where, staging_uri=settings.registry_staging_uri), chosen.name)
+    before = champion_of(
+        open_registry(where, staging_uri=settings.registry_staging_uri), chosen.name
+    )
     promote_by_hand(where, chosen.name, chosen.version, staging_uri=settings.registry_staging_uri)
     print(f"champion: {chosen.uri} (was {before.uri if before else 'none'})")
     return 0
@@ -322,7 +334,9 @@ def _submit(args: argparse.Namespace, settings: Settings) -> int:
             "registry_uri": registry,
             "model_name": settings.model_name,
             "registry_staging_uri": settings.registry_staging_uri,
-            "source_commit": os.environ.get("GITHUB_SHA") or os.environ.get("CI_COMMIT_SHA") or source_commit(),
+            "source_commit": os.environ.get("GITHUB_SHA")
+            or os.environ.get("CI_COMMIT_SHA")
+            or source_commit(),
         }
         missing = [] if data_uri else [f"--data-uri (or {ENV_PREFIX}PIPELINE_DATA_URI)"]
         missing += [] if registry else [REGISTRY_NEEDED.format(uri=settings.registry_uri)]

@@ -13,8 +13,6 @@ docker-build`); `compile --image` (or the pipeline_image setting) replaces it in
 compiled specs: see `compile.py`.
 """
 
-from typing import List
-
 from kfp import dsl
 from kfp.dsl import Artifact, ClassificationMetrics, Dataset, Input, Metrics, Model, Output
 
@@ -106,8 +104,8 @@ def evaluate(
 
 @dsl.component(base_image=BASE_IMAGE, install_kfp_package=False)
 def select_best(
-    evaluations: Input[List[Artifact]],
-    models: Input[List[Model]],
+    evaluations: Input[list[Artifact]],
+    models: Input[list[Model]],
     best_model: Output[Model],
     best_evaluation: Output[Artifact],
 ) -> bool:
@@ -115,7 +113,10 @@ def select_best(
     from {{ cookiecutter.package_name }}.steps.select import select
 
     return select(
-        [e.path for e in evaluations], [m.path for m in models], best_model.path, best_evaluation.path
+        [e.path for e in evaluations],
+        [m.path for m in models],
+        best_model.path,
+        best_evaluation.path,
     )
 
 
@@ -195,9 +196,7 @@ def promote(
 
 
 @dsl.component(base_image=BASE_IMAGE, install_kfp_package=False)
-def resolve_model(
-    model_uri: str, registry_uri: str, staging_uri: str, model: Output[Model]
-) -> str:
+def resolve_model(model_uri: str, registry_uri: str, staging_uri: str, model: Output[Model]) -> str:
     """The model to predict with: a folder, or `models:/<name>/<version>` and
     `models:/<name>@<alias>` resolved in the registry at run time. Return what it resolved to."""
     from {{ cookiecutter.package_name }}.steps.resolve import resolve_to

@@ -186,7 +186,10 @@ def run_training(
     output_dir/models/, registered, and compared with the champion."""
     from {{ cookiecutter.package_name }}.contract import load_contract
     from {{ cookiecutter.package_name }}.model import params_from
-    from {{ cookiecutter.package_name }}.pipelines import TRAINING_PIPELINE, make_training_pipeline
+    from {{ cookiecutter.package_name }}.pipelines import (
+        TRAINING_PIPELINE,
+        make_training_pipeline,
+    )
     from {{ cookiecutter.package_name }}.steps.evaluate import resolve_gate
     from {{ cookiecutter.package_name }}.steps.train import candidate_grid
 
@@ -270,7 +273,11 @@ def run_batch_prediction(
         log_file,
         steps,
         predictions_uri=Path(task.output.path),
-        resolved=str((_artifact(run_dir, "resolve-model", "executor_output.json") or {}).get(
-            "parameterValues", {}).get("Output") or uri),
+        resolved=str(
+            (_artifact(run_dir, "resolve-model", "executor_output.json") or {})
+            .get("parameterValues", {})
+            .get("Output")
+            or uri
+        ),
         warnings=monitoring,
     )

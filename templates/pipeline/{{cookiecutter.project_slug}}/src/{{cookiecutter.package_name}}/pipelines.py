@@ -9,7 +9,7 @@ Batch prediction: resolve the model (a folder or a registry URI, at run time), v
 input, predict, monitor the predictions.
 """
 
-from typing import Callable, List
+from collections.abc import Callable
 
 from kfp import dsl
 
@@ -38,7 +38,7 @@ def make_training_pipeline(parallelism: int = DEFAULT_PARALLELISM) -> Callable[.
     )
     def training_pipeline(
         data_uri: str,
-        candidates: List[str] = ["{}"],  # noqa: B006  # KFP needs a literal default
+        candidates: list[str] = ["{}"],  # noqa: B006  # KFP needs a literal default
         metric: str = GATE_METRIC,
         threshold: float = GATE_THRESHOLD,
         test_fraction: float = 0.25,

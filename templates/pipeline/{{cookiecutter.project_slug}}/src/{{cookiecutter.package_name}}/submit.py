@@ -202,7 +202,7 @@ def build_job(plan: SubmitPlan, credentials: Credentials | None = None) -> Pipel
         from google.cloud.aiplatform import PipelineJob
     except ImportError as error:  # e.g. in the component image, built without the cloud group
         raise SubmitConfigError(
-            "google-cloud-aiplatform is missing: `uv sync --group cloud`"
+            "google-cloud-aiplatform is missing: run `make install` (it installs the cloud group)"
         ) from error
 
     return PipelineJob(**plan.job_kwargs, credentials=credentials)

@@ -1,4 +1,3 @@
-{%- import "macros.j2" as m -%}
 """The service: `create_app(settings)` builds the FastAPI app; uvicorn serves it (serve.py).
 
 The request schema comes from the service's data contract (`contract.yaml`, or the
@@ -55,8 +54,18 @@ from {{ cookiecutter.package_name }}.contract import (
 from {{ cookiecutter.package_name }}.ops.config import Settings, get_settings
 from {{ cookiecutter.package_name }}.ops.logging import logger
 
-DESCRIPTION = {{ m.q(cookiecutter.description) }}
 FALLBACK_NAME = "fallback"
+DISTRIBUTION = "{{ cookiecutter.project_slug }}"
+
+
+def project_description() -> str:
+    """The project's one-line description (pyproject.toml's), as installed: OpenAPI's."""
+    from importlib.metadata import PackageNotFoundError, metadata
+
+    try:
+        return str(metadata(DISTRIBUTION)["Summary"] or "")
+    except PackageNotFoundError:  # a source tree that is not installed
+        return ""
 
 
 def service_contract(settings: Settings) -> Contract:
@@ -188,7 +197,10 @@ def create_app(settings: Settings | None = None, *, loader: Loader | None = None
     state = ModelState(settings=settings, contract=contract, metrics=metrics)
     metrics.ready.set_function(state.ready_value)
     model_loader: Loader = loader or functools.partial(
-        load_folder, allow_pickle=settings.allow_pickle_models
+        load_folder,
+        allow_pickle=settings.allow_pickle_models,
+        registry_uri=settings.registry_uri,
+        staging_uri=settings.registry_staging_uri,
     )
     sample_rate = settings.prediction_log_sample_rate
     configured = configured_fallback(contract, settings.fallback_prediction)
@@ -207,7 +219,10 @@ def create_app(settings: Settings | None = None, *, loader: Loader | None = None
         yield
 
     app = FastAPI(
-        title=settings.project_name, version=__version__, description=DESCRIPTION, lifespan=lifespan
+        title=settings.project_name,
+        version=__version__,
+        description=project_description(),
+        lifespan=lifespan,
     )
     app.state.model = state
     app.state.settings = settings

@@ -131,25 +131,46 @@ def local_folder(uri: str) -> Path:
     return folder
 
 
-def load_folder(uri: str, allow_pickle: bool = False) -> ModelPredictor:
-    """The default loader: a model folder (or a file in it), local or on gs://; a pickle
-    (older exports) only with `allow_pickle` (the allow_pickle_models setting)."""
+def load_folder(
+    uri: str, allow_pickle: bool = False, registry_uri: str = "registry", **options: Any
+) -> ModelPredictor:
+    """The default loader: a model folder (or a file in it), local or on gs://, or a
+    registered version (`models:/<name>/<version>`, `models:/<name>@<alias>`) of the registry
+    at `registry_uri`, resolved now; a pickle (older exports) only with `allow_pickle`."""
     from {{ cookiecutter.package_name }}.contract import ContractError
     from {{ cookiecutter.package_name }}.model import load_model
+    from {{ cookiecutter.package_name }}.registry import (
+        is_model_uri,
+        open_registry,
+        resolve,
+    )
 
-    folder = local_folder(uri)
+    registered = None
     try:
+        if is_model_uri(uri):
+            registered, folder = resolve(uri, open_registry(registry_uri, **options))
+        else:
+            folder = local_folder(uri)
         model = load_model(folder, allow_pickle=allow_pickle)
-    except ContractError as error:
+    except ContractError as error:  # RegistryError and the model's own errors too
         raise ModelLoadError(str(error)) from None
     raw = model.metadata
     known = {"name", "version", "framework"}
+    extra = {k: v for k, v in raw.items() if k not in known}
+    if registered is not None:  # the registry's name and version are the model's identity
+        extra["registry"] = {
+            "requested": uri,
+            "resolved": registered.uri,
+            "aliases": registered.aliases,
+        }
     metadata = ModelMetadata(
-        name=str(raw.get("name") or folder.name),
+        name=registered.name if registered else str(raw.get("name") or folder.name),
         # Older pipeline exports have package_version and no version.
-        version=str(raw.get("version") or raw.get("package_version") or "unknown"),
+        version=str(registered.version)
+        if registered
+        else str(raw.get("version") or raw.get("package_version") or "unknown"),
         framework=str(raw.get("framework") or "unknown"),
-        uri=uri,
-        extra={k: v for k, v in raw.items() if k not in known},
+        uri=registered.uri if registered else uri,
+        extra=extra,
     )
     return ModelPredictor(model, metadata)

@@ -9,12 +9,18 @@
     model_uri: str | None = Field(
         default=None,
         validation_alias=AliasChoices(f"{ENV_PREFIX}MODEL_URI", "MODEL_URI"),
-        description="The model: a folder with the model file and metadata.json (or the model "
-        "file itself), local or on gs://bucket/path.",
+        description="The model: a folder with the model file and metadata.json (or a file in "
+        "it), local or on gs://bucket/path; or models:/<name>/<version>, models:/<name>@<alias> "
+        "in the registry at registry_uri.",
     )
     # The service's data contract: its request schema, also with no model. Empty: the
     # contract.yaml packaged beside the code (`make contract MODEL_URI=...` adopts a model's).
     contract_path: Path | None = None
+    # Where `models:/<name>/<version>` and `models:/<name>@<alias>` model URIs are resolved
+    # (at start-up): a folder (e.g. the pipeline project's registry/), gs://bucket/path or
+    # vertex://project/region (the image needs the `vertex` extra for that one).
+    registry_uri: str = "registry"
+    registry_staging_uri: str = ""
     # Older exports are pickles (model.joblib), and loading a pickle runs the code it names:
     # true trusts such files; the safe formats (skops, xgboost, lightgbm) need nothing.
     allow_pickle_models: bool = False

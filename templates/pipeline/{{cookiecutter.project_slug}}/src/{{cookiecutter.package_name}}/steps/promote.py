@@ -18,7 +18,10 @@ from {{ cookiecutter.package_name }}.registry import (
     get_version,
     open_registry,
 )
-from {{ cookiecutter.package_name }}.steps.evaluate import evaluate_model, greater_is_better
+from {{ cookiecutter.package_name }}.steps.evaluate import (
+    evaluate_model,
+    greater_is_better,
+)
 from {{ cookiecutter.package_name }}.steps.failures import reported
 from {{ cookiecutter.package_name }}.steps.io import read_table
 
@@ -113,4 +116,3 @@ def promote_by_hand(registry_uri: str, name: str, version: int, **options: Any) 
         },
     )
     return chosen
-

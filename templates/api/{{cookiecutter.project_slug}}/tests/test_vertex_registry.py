@@ -1,0 +1,1 @@
+{% include "tests/test_vertex_registry.py.j2" %}

@@ -13,14 +13,16 @@ import os
 from pathlib import Path
 from typing import Any
 
-import joblib
 import numpy as np
+import skops.io
 from fastapi import FastAPI
 from pydantic import BaseModel
 
 MODEL_DIR = Path(os.environ.get("MODEL_DIR", "models/sample"))
-FEATURES: list[str] = json.loads((MODEL_DIR / "metadata.json").read_text())["features"]
-model = joblib.load(MODEL_DIR / "model.joblib")
+METADATA = json.loads((MODEL_DIR / "metadata.json").read_text())
+FEATURES: list[str] = METADATA["features"]
+MODEL_FILE = MODEL_DIR / METADATA["model_file"]  # the scikit-learn sample: model.skops
+model = skops.io.load(MODEL_FILE, trusted=skops.io.get_untrusted_types(file=MODEL_FILE))
 app = FastAPI()
 
 

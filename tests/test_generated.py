@@ -183,9 +183,17 @@ def test_pipeline_make_run_trains_locally_and_prints_the_model_uri(pipeline_proj
     assert metadata["gate"] == {"metric": "roc_auc", "threshold": 0.7, "passed": True}
     assert "outputs/" in (pipeline_project / ".gitignore").read_text().splitlines()
     steps = [ln.split()[:2] for ln in lines if ln.startswith("  ")]
-    assert steps == [
-        [s, "ok"] for s in ("ingest", "validate-data", "train", "evaluate", "export-model")
+    candidates = ["train", "evaluate"] * 3  # the default grid: three candidates
+    registry = ["export-model", "register-model", "promote"]
+    expected = ["ingest", "validate-data", "split", *candidates, "select-best", *registry]
+    assert steps == [[s, "ok"] for s in expected]
+    # The first version registered becomes the champion, in the project's own registry.
+    assert [ln for ln in lines if ln.startswith(("model_version: ", "champion: "))] == [
+        "model_version: models:/my-pipeline/1",
+        "champion: models:/my-pipeline/1",
     ]
+    assert (pipeline_project / "registry" / "my-pipeline" / "1" / "registration.json").is_file()
+    assert "registry/" in (pipeline_project / ".gitignore").read_text().splitlines()
     [log_line] = [ln for ln in lines if ln.startswith("log: ")]
     log = Path(log_line.removeprefix("log: ")).read_text()
     assert "\x1b[" not in log
@@ -217,6 +225,13 @@ def test_pipeline_make_submit_dry_run_prints_the_job_offline(pipeline_project: P
     )
     job = json.loads(done.stdout[done.stdout.index("{") :])
     assert job["dry_run"] is True
+    # The registry's steps, run by the pipeline's components, against a placeholder registry.
+    assert [s.rsplit("/", 1)[-1] for s in job["steps"]][-3:] == [
+        "export-model",
+        "register-model",
+        "promote",
+    ]
+    assert job["job"]["parameter_values"]["registry_uri"] == "gs://dry-run-bucket/registry"
     assert job["job"]["parameter_values"]["data_uri"].startswith("gs://")
     assert job["parent"].startswith("projects/")
 

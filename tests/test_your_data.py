@@ -24,6 +24,7 @@ CASES = [
     ("multiclass", "lightgbm"),
 ]
 _APIS: dict[str, Path] = {}
+NAME = "my-pipeline"  # the registered model's name: the pipeline project's
 
 
 def api_project(framework: str, root: Path) -> Path:
@@ -78,7 +79,19 @@ def test_a_team_brings_its_own_table(
     assert len(trained.splitlines()) < 80, trained
     assert "passed" in value(trained, "gate")
     model = Path(value(trained, "model_uri"))
-    predicted = run(["make", "predict", f"MODEL_URI={model}", f"DATA={new}"], project).stdout
+    model_uri = str(model)
+    if framework != "scikit-learn":  # the sample's model has another contract: replaced
+        assert value(trained, "champion") == value(trained, "model_version") == f"models:/{NAME}/2"
+        assert "does not fit the current data contract" in value(trained, "comparison")
+    elif task == "binary":  # the registry: a second, equal, run leaves the champion alone
+        again = run(["make", "run", f"DATA={table}"], project).stdout
+        assert value(again, "model_version") == f"models:/{NAME}/2"
+        assert value(again, "champion") == f"models:/{NAME}/1"  # a tie keeps the champion
+        assert value(again, "comparison").endswith(": the champion stays")
+        listed = run(["make", "models"], project).stdout
+        assert [ln.split()[:2] for ln in listed.splitlines()[1:]] == [["1", "champion"], ["2", "-"]]
+        model_uri = f"models:/{NAME}@champion"
+    predicted = run(["make", "predict", f"MODEL_URI={model_uri}", f"DATA={new}"], project).stdout
     with Path(value(predicted, "predictions_uri")).open(encoding="utf-8") as handle:
         batch = {row["customer id"]: row for row in csv.DictReader(handle)}
     assert len(batch) == datasets.ROWS
@@ -92,10 +105,12 @@ def test_a_team_brings_its_own_table(
     with new.open(encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))[:25]
     port = free_port()
+    registry = {f"{api.name.replace('-', '_').upper()}_REGISTRY_URI": str(project / "registry")}
     server = Background(
-        ["make", "serve", f"PORT={port}", f"MODEL_URI={model}"],
+        ["make", "serve", f"PORT={port}", f"MODEL_URI={model_uri}"],
         api,
         tmp_path / f"serve-{task}.log",
+        env=registry,
     )
     try:
         assert wait_for_http(f"http://127.0.0.1:{port}/ready", 120, server.alive), server.output()
@@ -108,6 +123,8 @@ def test_a_team_brings_its_own_table(
     assert status == 200, content
     answers = json.loads(content)
     assert answers["fallback"] is False
+    if model_uri.startswith("models:/"):  # served from the registry: the champion, version 1
+        assert (answers["model_name"], answers["model_version"]) == (NAME, "1")
     for row, answer in zip(rows, answers["predictions"], strict=True):
         expected = batch[row["customer id"]]
         if task == "regression":

@@ -62,6 +62,12 @@ def test_cli_dry_run_needs_no_cloud_setting(
     out = json.loads(capsys.readouterr().out)
     assert out["dry_run"] is True
     assert out["job"]["parameter_values"]["threshold"] == 0.9
+    # The registry's steps, offline: against a placeholder registry, after the candidates.
+    steps = [step.rsplit("/", 1)[-1] for step in out["steps"]]
+    assert steps[-4:] == ["select-best", "export-model", "register-model", "promote"]
+    assert steps.count("train") == 1  # inside the candidates' loop, once in the spec
+    assert out["job"]["parameter_values"]["registry_uri"] == "gs://dry-run-bucket/registry"
+    assert len(out["job"]["parameter_values"]["candidates"]) == 3
     assert set(out["placeholders_used_for"]) == {"gcp_project", "pipeline_root", "pipeline_image"}
     assert (tmp_path / "training.yaml").is_file()
     assert main(["submit", "--dry-run", "--pipeline", "batch-prediction"]) == 0
@@ -79,7 +85,9 @@ def test_real_submit_needs_the_cloud_settings(tmp_path: Path) -> None:
 def test_cli_reports_missing_inputs(capsys: pytest.CaptureFixture[str]) -> None:
     """No data URI, no model URI: exit code 2 and the option to set."""
     assert main(["submit"]) == 2
-    assert "--data-uri" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "--data-uri" in err
+    assert "REGISTRY_URI as gs://BUCKET/PATH or vertex://PROJECT/REGION" in err  # not a folder
     assert main(["submit", "--pipeline", "batch-prediction"]) == 2
     assert "--model-uri" in capsys.readouterr().err
 

@@ -89,7 +89,8 @@ def test_a_team_brings_its_own_table(
         assert value(again, "champion") == f"models:/{NAME}/1"  # a tie keeps the champion
         assert value(again, "comparison").endswith(": the champion stays")
         listed = run(["make", "models"], project).stdout
-        assert [ln.split()[:2] for ln in listed.splitlines()[1:]] == [["1", "champion"], ["2", "-"]]
+        versions = [ln.split()[:2] for ln in listed.splitlines() if ln.startswith("  ")]
+        assert versions == [["1", "champion"], ["2", "-"]]
         model_uri = f"models:/{NAME}@champion"
     predicted = run(["make", "predict", f"MODEL_URI={model_uri}", f"DATA={new}"], project).stdout
     with Path(value(predicted, "predictions_uri")).open(encoding="utf-8") as handle:

@@ -45,11 +45,15 @@ def record(contract: Contract) -> dict[str, Any]:
     return contract.example_record()
 
 
-@pytest.fixture
-def task_service(task_contract: Contract, tmp_path: Path) -> tuple[Path, Path]:
-    """A model folder trained on `task_contract`, and that contract as the service's file."""
-    contract_path = write_contract(task_contract, tmp_path / "contract.yaml")
-    return build(tmp_path / "model", rows=400, contract=task_contract), contract_path
+@pytest.fixture(scope="session")
+def task_service(
+    task_contract: Contract, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[Path, Path]:
+    """A model folder trained on `task_contract`, and that contract as the service's file
+    (once per task and session; tests only read them)."""
+    root = tmp_path_factory.mktemp(f"service-{task_contract.task}")
+    contract_path = write_contract(task_contract, root / "contract.yaml")
+    return build(root / "model", rows=400, contract=task_contract), contract_path
 
 
 @pytest.fixture(autouse=True)

@@ -23,3 +23,25 @@ def out(tmp_path: Path) -> Path:
     path = tmp_path / "out"
     path.mkdir()
     return path
+
+
+# The slow tier's longest tests first (measured: minutes each), so that the two workers end
+# together: xdist's worksteal hands out the rest, and the last to run are the short ones.
+LONGEST_FIRST = [
+    "tests/test_walkthrough.py",
+    "tests/test_your_data.py",
+    "tests/test_hostile_input.py",
+    "tests/test_containers.py",
+    "tests/test_lowest.py",
+    "tests/test_generated.py",
+]
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Order the collected tests by LONGEST_FIRST, the others after, each group as collected."""
+
+    def rank(item: pytest.Item) -> int:
+        path = item.nodeid.split("::", 1)[0]
+        return LONGEST_FIRST.index(path) if path in LONGEST_FIRST else len(LONGEST_FIRST)
+
+    items.sort(key=rank)

@@ -98,9 +98,11 @@ PIPELINE_TASK = """
 import json, subprocess, yaml
 from pathlib import Path
 from {package}.compile import compile_pipeline
-from {package}.sample_data import main as write_sample
+import pandas as pd
+from {package}.contract import load_contract
+from {package}.synthetic import synthetic_table
 
-write_sample(["/tmp/sample.csv"])
+pd.DataFrame(synthetic_table(load_contract(), 400)).to_csv("/tmp/sample.csv", index=False)
 spec = yaml.safe_load(compile_pipeline("training", Path("/tmp/build")).read_text())
 container = spec["deploymentSpec"]["executors"]["exec-ingest"]["container"]
 dataset = {{"name": "dataset", "type": {{"schemaTitle": "system.Dataset"}}, "uri": "/tmp/out/dataset"}}

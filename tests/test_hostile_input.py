@@ -189,8 +189,8 @@ def test_hostile_free_text_is_refused_cleanly_or_kept_intact(
 
 @pytest.mark.slow
 @pytest.mark.parametrize("template", READY)
-@settings(
-    max_examples=400, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+@settings(  # 150 more per template: a render and ruff take ~0.8 s each on two busy cores
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(data=st.data())
 def test_many_hostile_free_texts_are_refused_cleanly_or_kept_intact(

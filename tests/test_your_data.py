@@ -23,6 +23,11 @@ CASES = [
     ("multiclass", "xgboost"),
     ("multiclass", "lightgbm"),
 ]
+# The other answers of each case's pipeline: the regression one is also the suite's project
+# without tracking, on GitLab, under a proprietary licence (its make install and make check).
+OTHER_ANSWERS = {
+    "regression": {"tracking": "none", "ci_provider": "gitlab", "license": "Proprietary"},
+}
 _APIS: dict[str, Path] = {}
 NAME = "my-pipeline"  # the registered model's name: the pipeline project's
 
@@ -57,7 +62,8 @@ def test_a_team_brings_its_own_table(
     task: str, framework: str, tmp_path: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
     """make schema, make check, make run, make predict; then the api serves the model."""
-    project = render("pipeline", tmp_path / "projects", framework=framework)
+    answers = OTHER_ANSWERS.get(task, {})
+    project = render("pipeline", tmp_path / "projects", framework=framework, **answers)
     run(["git", "init", "-q", "-b", "main"], project)
     run(["make", "install"], project)
     if framework != "scikit-learn":  # its shipped sample first, as on the first day

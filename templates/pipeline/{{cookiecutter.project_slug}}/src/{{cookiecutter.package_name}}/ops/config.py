@@ -15,7 +15,7 @@
     test_fraction: float = Field(default=0.25, gt=0, lt=1)
     # Candidates: one model per value of the framework's main hyper-parameter (empty: its
     # default grid of three); the best one is the challenger.
-    candidate_values: list[float] = Field(default_factory=list)
+    candidate_values: list[int | float] = Field(default_factory=list)
     candidate_parallelism: int = Field(default=3, ge=1)  # at once on Vertex AI; locally one
     # The model registry: a local folder, gs://bucket/path or vertex://project/region.
     registry_uri: str = "registry"

@@ -36,7 +36,7 @@ def summary(model: Model, predictions: pd.DataFrame) -> dict[str, Any]:
     if task == "regression":
         info["mean_prediction"] = float(predictions[PREDICTION].mean())
     else:
-        shares = predictions[PREDICTION].astype(str).value_counts(normalize=True)
+        shares = predictions[PREDICTION].astype(str).value_counts(normalize=True).to_dict()
         info["predicted_shares"] = {k: float(shares.get(k, 0.0)) for k in model.contract.class_keys}
     if task == "binary":
         info["mean_probability"] = float(predictions[PROBABILITY].mean())

@@ -25,7 +25,7 @@ def split(
 
     stratify = None
     if contract.task != "regression":
-        counts = frame[contract.label.name].astype(str).value_counts()
+        counts = frame[contract.label.name].astype(str).value_counts().to_dict()
         rare = {k: int(v) for k, v in counts.items() if v < MIN_ROWS_PER_CLASS}
         missing = [k for k in contract.class_keys if k not in counts]
         if rare or missing:

@@ -9,7 +9,9 @@ from pathlib import Path
 from bench.measure import Figure, time_command
 from tests.suite import clean_env, render, run
 
-TRAINING_TASKS = 5  # ingest, validate, train, evaluate, export
+# ingest, validate, split, train and evaluate for each of the 3 default candidates,
+# select-best, export, register, promote
+TRAINING_TASKS = 13
 ONE_LINE_PIPELINE = textwrap.dedent(
     """
     import sys, tempfile

@@ -4,11 +4,19 @@ from __future__ import annotations
 
 import ast
 import re
+import subprocess
 import tomllib
 
 import pytest
 
-from tests.suite import MENU, TEMPLATES_DIR, option_matrix, readme_commands, rendered
+from tests.suite import (
+    MENU,
+    TEMPLATES_DIR,
+    clean_env,
+    option_matrix,
+    readme_commands,
+    rendered,
+)
 
 READY = [t for t in MENU if (TEMPLATES_DIR / t / "cookiecutter.json").exists()]
 
@@ -58,6 +66,25 @@ def test_make_help_shows_words_and_every_target_is_in_the_readme(template: str) 
         readme = (project / "README.md").read_text()
         missing = [target for target in entries if f"`make {target}`" not in readme]
         assert not missing, f"{template} {answers}: README.md lacks {missing}"
+
+
+@pytest.mark.parametrize("template", READY)
+def test_make_help_prints_plain_text_when_piped(template: str) -> None:
+    """Piped or in a file (CI logs, `make help | less`), `make help` has no colour codes;
+    each target with its words, one per line."""
+    project = rendered(template)
+    done = subprocess.run(
+        ["make", "help"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=30,
+        env=clean_env(),
+    )
+    assert "\x1b" not in done.stdout
+    listed = {line.split()[0]: line.split(None, 1)[1] for line in done.stdout.splitlines()}
+    assert listed == help_entries((project / "Makefile").read_text())
 
 
 # Commands that need uv on PATH, or the project's environment activated.

@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 
 from {{ cookiecutter.package_name }}.contract import load_contract
 
@@ -36,8 +37,11 @@ def wait_ready(client: httpx.Client, server: subprocess.Popen[bytes], seconds: f
     return False
 
 
-def test_uvicorn_serves_predictions_and_json_logs(model_dir: Path, tmp_path: Path) -> None:
-    """PORT and MODEL_URI as Cloud Run sets them; every line on stderr is JSON."""
+def start_server(
+    model_dir: Path, log_path: Path, **settings: str
+) -> tuple[subprocess.Popen[bytes], int]:
+    """The service as `make serve` runs it, on a free port, with PORT and MODEL_URI as Cloud
+    Run sets them, JSON logs into `log_path`, and `settings` (as <PREFIX>NAME=value)."""
     port = free_port()
     env = {
         **os.environ,
@@ -45,10 +49,9 @@ def test_uvicorn_serves_predictions_and_json_logs(model_dir: Path, tmp_path: Pat
         "MODEL_URI": str(model_dir),
         "{{ cookiecutter.__env_prefix }}HOST": "127.0.0.1",
         "{{ cookiecutter.__env_prefix }}LOG_FORMAT": "json",
-        "{{ cookiecutter.__env_prefix }}PREDICTION_LOG_SAMPLE_RATE": "1",
     }
-    record = load_contract().example_record()
-    log_path = tmp_path / "server.log"
+    for name, value in settings.items():
+        env[f"{{ cookiecutter.__env_prefix }}{name.upper()}"] = value
     with log_path.open("w") as log:
         server = subprocess.Popen(
             [sys.executable, "-m", "{{ cookiecutter.package_name }}.serve"],
@@ -56,6 +59,25 @@ def test_uvicorn_serves_predictions_and_json_logs(model_dir: Path, tmp_path: Pat
             stdout=log,
             stderr=subprocess.STDOUT,
         )
+    return server, port
+
+
+def stop_server(server: subprocess.Popen[bytes]) -> int:
+    """SIGTERM, as Cloud Run stops an instance; the exit code."""
+    server.terminate()
+    try:
+        return server.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait(timeout=5)
+        raise
+
+
+def test_uvicorn_serves_predictions_and_json_logs(model_dir: Path, tmp_path: Path) -> None:
+    """Every line on stderr is JSON, uvicorn's own too."""
+    record = load_contract().example_record()
+    log_path = tmp_path / "server.log"
+    server, port = start_server(model_dir, log_path, prediction_log_sample_rate="1")
     try:
         with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=5.0) as client:
             assert wait_ready(client, server, 60), log_path.read_text()[-3000:]
@@ -66,12 +88,7 @@ def test_uvicorn_serves_predictions_and_json_logs(model_dir: Path, tmp_path: Pat
         assert response.json()["fallback"] is False
         assert response.headers["x-request-id"] == "srv-1"
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait(timeout=5)
+        stop_server(server)
     text = log_path.read_text()
     lines = [json.loads(line) for line in text.splitlines() if line]  # all JSON
     messages = [line["message"] for line in lines]
@@ -79,3 +96,66 @@ def test_uvicorn_serves_predictions_and_json_logs(model_dir: Path, tmp_path: Pat
     [access] = [x for x in lines if x["message"] == "request" and x.get("request_id") == "srv-1"]
     assert (access["status"], access["path"]) == (200, "/predict")
     assert any(x["message"] == "prediction" and x["request_id"] == "srv-1" for x in lines)
+
+
+def established(port: int) -> set[str]:
+    """The socket inodes of the server's side of every established connection to `port`."""
+    inodes = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in Path(table).read_text().splitlines()[1:]:
+            fields = line.split()
+            if int(fields[1].rsplit(":", 1)[1], 16) == port and fields[3] == "01":
+                inodes.add(fields[9])
+        # columns: sl, local address:port (hex), remote, state (01 established), ..., inode
+    return inodes
+
+
+def connections_per_process(pids: list[int], port: int) -> dict[int, int]:
+    """How many established connections to `port` each process holds."""
+    inodes = established(port)
+    counts = {}
+    for pid in pids:
+        links = []
+        for fd in Path(f"/proc/{pid}/fd").iterdir():
+            try:
+                links.append(str(fd.readlink()))
+            except FileNotFoundError:  # closed meanwhile
+                continue
+        counts[pid] = sum(link[len("socket:[") : -1] in inodes for link in links)
+    return counts
+
+
+@pytest.mark.skipif(not Path("/proc/net/tcp").exists(), reason="reads /proc (Linux only)")
+def test_workers_share_the_port_and_keep_alive_connections_reach_every_worker(
+    model_dir: Path, tmp_path: Path
+) -> None:
+    """Two workers, 16 keep-alive connections opened at once (as a load balancer's): each
+    worker holds some of them, and a stop signal ends all of them cleanly."""
+    log_path = tmp_path / "server.log"
+    server, port = start_server(model_dir, log_path, workers="2")
+    connections: list[socket.socket] = []
+    try:
+        deadline = time.monotonic() + 60
+        while log_path.read_text().count("Application startup complete") < 2:  # both ready
+            assert time.monotonic() < deadline, log_path.read_text()[-3000:]
+            assert server.poll() is None, log_path.read_text()[-3000:]
+            time.sleep(0.2)
+        # All connected before any is answered: they wait in the kernel together.
+        connections = [socket.create_connection(("127.0.0.1", port), timeout=5) for _ in range(16)]
+        for connection in connections:
+            connection.sendall(b"GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        for connection in connections:
+            assert connection.recv(4096).startswith(b"HTTP/1.1 200"), "no answer"
+        children = Path(f"/proc/{server.pid}/task/{server.pid}/children").read_text().split()
+        per_worker = connections_per_process([int(pid) for pid in children], port)
+        held = sorted(count for count in per_worker.values() if count)
+        assert len(held) == 2, per_worker  # both workers hold connections
+        assert sum(held) == 16, per_worker
+    finally:
+        for connection in connections:
+            connection.close()
+        code = stop_server(server)
+    assert code == 0, log_path.read_text()[-3000:]
+    lines = [json.loads(line) for line in log_path.read_text().splitlines() if line]
+    finished = [x for x in lines if x["message"].startswith("Finished server process")]
+    assert len(finished) == 2, [x["message"] for x in lines]

@@ -26,6 +26,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.responses import Response
 
 from {{ cookiecutter.package_name }} import __version__
+from {{ cookiecutter.package_name }}.api.batching import Answers, MicroBatcher, Rows
 from {{ cookiecutter.package_name }}.api.metrics import Metrics
 from {{ cookiecutter.package_name }}.api.middleware import (
     BodySizeLimitMiddleware,
@@ -208,14 +209,31 @@ def create_app(settings: Settings | None = None, *, loader: Loader | None = None
     PredictResponse = response_model(contract)  # noqa: N806
     dumps = json.JSONEncoder(separators=(",", ":"), allow_nan=False).encode
 
+    def model_call(rows: Rows) -> Answers:
+        predictor = state.predictor
+        if predictor is None:  # requests are only queued while a model is loaded
+            raise ModelLoadError("model not loaded")
+        return predictor.predict(rows)
+
+    def observe_call(seconds: float, requests: int, records: int) -> None:
+        metrics.inference.observe(seconds)
+        metrics.batch_requests.observe(requests)
+
+    # Concurrent requests share one model call (api/batching.py); 1 turns that off.
+    batcher = MicroBatcher(
+        model_call, max_records=settings.micro_batch_records, observe=observe_call
+    )
+
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         state.load(model_loader)  # once, before the first request is accepted
         state.started = True
-        # Move the start-up heap (scikit-learn, scipy, the model) out of the cyclic garbage
-        # collector's reach, so its full collections stay cheap on the request path.
-        gc.collect()
+        # Start-up may run with the cyclic collector off (serve.py turns it off while the
+        # libraries import: a sixth of the cold start). Its heap (scikit-learn, scipy, the
+        # model) is moved out of the collector's reach, so full collections stay cheap on the
+        # request path; then the collector runs as usual.
         gc.freeze()
+        gc.enable()
         yield
 
     app = FastAPI(
@@ -269,11 +287,8 @@ def create_app(settings: Settings | None = None, *, loader: Loader | None = None
             return fallback(request_id, count, "model_not_loaded")
         if state.order is not None:
             rows = [[row[i] for i in state.order] for row in rows]
-        started = time.perf_counter()
         try:
-            answers = predictor.predict(rows)
-            if len(answers) != count:
-                raise ValueError(f"the model gave {len(answers)} answers for {count} records")
+            answers = await batcher.predict(rows)
         except Exception as error:  # noqa: BLE001  # a model fault: the fallback answers
             state.consecutive_failures += 1
             if state.consecutive_failures >= settings.degrade_after_failures:
@@ -286,7 +301,6 @@ def create_app(settings: Settings | None = None, *, loader: Loader | None = None
             # request. A data problem, not a model fault, so /ready stays green.
             logger.warning("model gave non-finite values; serving fallback", rows=count)
             return fallback(request_id, count, "non_finite_output")
-        metrics.inference.observe(time.perf_counter() - started)
         metrics.observe_rows(count, fallback=False)
         if state.consecutive_failures:
             state.consecutive_failures = 0

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, Info
 
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+BATCH_BUCKETS = (1, 2, 4, 8, 16, 32, 64, 128)
 
 
 class Metrics:
@@ -35,8 +36,14 @@ class Metrics:
         )
         self.inference = Histogram(
             "model_inference_duration_seconds",
-            "Time in Predictor.predict",
+            "Time in Predictor.predict (one call per micro-batch)",
             buckets=LATENCY_BUCKETS,
+            registry=registry,
+        )
+        self.batch_requests = Histogram(
+            "model_batch_requests",
+            "Requests answered by one model call (micro-batching)",
+            buckets=BATCH_BUCKETS,
             registry=registry,
         )
         self.ready = Gauge(

@@ -30,6 +30,9 @@
     )
     workers: int = Field(default=1, ge=1)  # uvicorn processes; each loads the model
     max_batch_size: int = Field(default=1000, ge=1)  # records per /predict request
+    # Concurrent requests are scored in one model call of up to this many records (a larger
+    # request still gets a call of its own); 1 scores every request alone.
+    micro_batch_records: int = Field(default=512, ge=1)
     max_body_bytes: int = Field(default=1_000_000, ge=1)  # larger request bodies are a 413
     # Served when the model cannot answer: binary, the positive class's probability;
     # regression, the value; multiclass, a class. Empty: the training base rate (or mean).

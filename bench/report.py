@@ -33,6 +33,8 @@ def markdown(results: dict[str, Any]) -> str:
             f"| {_number(f['min'])} to {_number(f['max'])} | {len(f['samples'])} "
             f"| {base} | {ratio} | {target} |"
         )
+    if results.get("servers"):
+        lines += ["", *servers_table(results["servers"])]
     m = results["machine"]
     load = ", ".join(f"{x:.1f}" for x in m["load_average"])
     lines += [
@@ -41,6 +43,23 @@ def markdown(results: dict[str, Any]) -> str:
         f"finished {m['date']}, load average at the end {load}.",
     ]
     return "\n".join(lines)
+
+
+def servers_table(rows: list[dict[str, Any]]) -> list[str]:
+    """Every server of the serving group, per connection count; those it could not measure."""
+    lines = [
+        "| server | connections | requests/s | p50 | p99 | CPU per request |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
+    for row in rows:
+        if row.get("skipped"):
+            lines.append(f"| {row['server']} | | not measured: {row['skipped']} | | | |")
+            continue
+        lines.append(
+            f"| {row['server']} | {row['connections']} | {row['rps']:.0f} "
+            f"| {_number(row['p50'])} ms | {_number(row['p99'])} ms | {row['cpu']:.0f} µs |"
+        )
+    return lines
 
 
 def main(argv: list[str] | None = None) -> int:

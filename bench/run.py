@@ -19,7 +19,7 @@ from bench.measure import Figure
 from bench.pipeline import pipeline_figures
 from bench.render import finished_templates, render_figures, render_to_green_figures
 from bench.report import markdown
-from bench.serving import coldstart_figures, serving_figures
+from bench.serving import SERVER_ROWS, coldstart_figures, serving_figures
 from bench.suite import suite_figures
 
 Group = Callable[[argparse.Namespace], list[Figure]]
@@ -92,7 +92,9 @@ def main(argv: list[str] | None = None) -> int:
         figures += groups()[name](args)
     print(table(figures))
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    results = {"machine": machine(), "figures": [f.as_dict() for f in figures]}
+    results: dict[str, object] = {"machine": machine(), "figures": [f.as_dict() for f in figures]}
+    if SERVER_ROWS:
+        results["servers"] = SERVER_ROWS
     args.out.write_text(json.dumps(results, indent=2))
     args.out.with_suffix(".md").write_text(markdown(results) + "\n")
     print(f"\nfigures written to {args.out}, as a Markdown table to {args.out.with_suffix('.md')}")

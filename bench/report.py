@@ -35,6 +35,8 @@ def markdown(results: dict[str, Any]) -> str:
         )
     if results.get("servers"):
         lines += ["", *servers_table(results["servers"])]
+    if results.get("concurrency"):
+        lines += ["", *concurrency_table(results["concurrency"])]
     m = results["machine"]
     load = ", ".join(f"{x:.1f}" for x in m["load_average"])
     lines += [
@@ -58,6 +60,20 @@ def servers_table(rows: list[dict[str, Any]]) -> list[str]:
         lines.append(
             f"| {row['server']} | {row['connections']} | {row['rps']:.0f} "
             f"| {_number(row['p50'])} ms | {_number(row['p99'])} ms | {row['cpu']:.0f} µs |"
+        )
+    return lines
+
+
+def concurrency_table(rows: list[dict[str, Any]]) -> list[str]:
+    """The service on one worker, per connection level."""
+    lines = [
+        "| connections, one worker | requests/s | p50 | p99 | CPU per request |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for row in rows:
+        lines.append(
+            f"| {row['connections']} | {row['rps']:.0f} | {_number(row['p50'])} ms "
+            f"| {_number(row['p99'])} ms | {row['cpu']:.0f} µs |"
         )
     return lines
 

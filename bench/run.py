@@ -14,6 +14,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+from bench.concurrency import CONCURRENCY_ROWS, concurrency_figures
 from bench.images import image_figures
 from bench.measure import Figure
 from bench.pipeline import pipeline_figures
@@ -35,6 +36,7 @@ def groups() -> dict[str, Group]:
     if "api" in templates:
         found["serving"] = lambda a: serving_figures(a.quick)
         found["coldstart"] = lambda a: coldstart_figures(a.quick)
+        found["concurrency"] = lambda a: concurrency_figures(a.quick)
     if "pipeline" in templates:
         found["pipeline"] = lambda a: pipeline_figures(2 if a.quick else 3)
     found["images"] = lambda a: image_figures(templates)
@@ -95,6 +97,8 @@ def main(argv: list[str] | None = None) -> int:
     results: dict[str, object] = {"machine": machine(), "figures": [f.as_dict() for f in figures]}
     if SERVER_ROWS:
         results["servers"] = SERVER_ROWS
+    if CONCURRENCY_ROWS:
+        results["concurrency"] = CONCURRENCY_ROWS
     args.out.write_text(json.dumps(results, indent=2))
     args.out.with_suffix(".md").write_text(markdown(results) + "\n")
     print(f"\nfigures written to {args.out}, as a Markdown table to {args.out.with_suffix('.md')}")

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from bench.concurrency import knee
 from bench.measure import Figure, interleaved
 from bench.report import markdown
 from tests.suite import REPO, clean_env
@@ -51,6 +52,25 @@ def test_the_table_says_when_a_target_is_missed() -> None:
     )
     assert rows[2].endswith("| <= 1.5: met |")
     assert "Machine: 2 CPUs" in table
+
+
+def test_the_knee_is_the_fewest_connections_near_the_best_rate() -> None:
+    """Past the knee more requests in flight only wait: 90 % of the best rate is enough."""
+    assert knee({1: 1500.0, 4: 3000.0, 16: 4600.0, 64: 5000.0, 128: 4900.0}) == 16
+    assert knee({1: 1000.0, 16: 1000.0}) == 1  # nothing gained from concurrency
+    assert knee({1: 100.0, 4: 200.0, 16: 1000.0}) == 16  # still climbing: the last level
+
+
+def test_the_results_page_has_a_row_per_connection_level() -> None:
+    """`make bench ONLY=concurrency` writes a row per level, under the figures."""
+    rows = [
+        {"connections": c, "rps": r, "p50": 1.0, "p99": 2.0, "cpu": 200.0}
+        for c, r in ((1, 1500.0), (16, 4800.0))
+    ]
+    machine = {"cpus": 2, "platform": "Linux", "python": "3.11.7", "date": "now"}
+    page = markdown({"machine": {**machine, "load_average": [1.0, 1.0, 1.0]}, "figures": [],
+                     "concurrency": rows})  # fmt: skip
+    assert "| 16 | 4800 | 1 ms | 2 ms | 200 µs |" in page.splitlines()
 
 
 @pytest.mark.slow

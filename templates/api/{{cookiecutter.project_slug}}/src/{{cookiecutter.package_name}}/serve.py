@@ -54,6 +54,15 @@ def reuse_port_socket(host: str, port: int) -> socket.socket:
     return sock
 
 
+def check_port_free(host: str, port: int) -> None:
+    """OSError when something already listens on host:port. The workers' SO_REUSEPORT would
+    otherwise let this service join another one's port (say, an old one still running) and
+    silently share its connections."""
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # a stopped server's
+        probe.bind((host, port))  # TIME_WAIT connections are no owner; a listener is
+
+
 def worker() -> None:
     """One worker process of several: its own socket on the shared port, then uvicorn."""
     gc.disable()  # until the model is loaded (the app's lifespan turns it on)
@@ -128,6 +137,11 @@ def main() -> None:
     if settings.workers == 1:
         uvicorn.Server(uvicorn_config(settings)).run()
     else:
+        try:
+            check_port_free(settings.host, settings.port)
+        except OSError as error:
+            logger.error("cannot listen", host=settings.host, port=settings.port, error=str(error))
+            sys.exit(3)
         sys.exit(supervise(settings.workers))
 
 

@@ -38,11 +38,12 @@ def wait_ready(client: httpx.Client, server: subprocess.Popen[bytes], seconds: f
 
 
 def start_server(
-    model_dir: Path, log_path: Path, **settings: str
+    model_dir: Path, log_path: Path, port: int | None = None, **settings: str
 ) -> tuple[subprocess.Popen[bytes], int]:
-    """The service as `make serve` runs it, on a free port, with PORT and MODEL_URI as Cloud
-    Run sets them, JSON logs into `log_path`, and `settings` (as <PREFIX>NAME=value)."""
-    port = free_port()
+    """The service as `make serve` runs it, on `port` (default: a free one), with PORT and
+    MODEL_URI as Cloud Run sets them, JSON logs into `log_path`, and `settings` (as
+    <PREFIX>NAME=value)."""
+    port = port or free_port()
     env = {
         **os.environ,
         "PORT": str(port),
@@ -130,7 +131,8 @@ def test_workers_share_the_port_and_keep_alive_connections_reach_every_worker(
     model_dir: Path, tmp_path: Path
 ) -> None:
     """Two workers, 16 keep-alive connections opened at once (as a load balancer's): each
-    worker holds some of them, and a stop signal ends all of them cleanly."""
+    worker holds some of them; a second service started on the same port is refused instead
+    of sharing it; a stop signal ends all the workers cleanly."""
     log_path = tmp_path / "server.log"
     server, port = start_server(model_dir, log_path, workers="2")
     connections: list[socket.socket] = []
@@ -151,6 +153,13 @@ def test_workers_share_the_port_and_keep_alive_connections_reach_every_worker(
         held = sorted(count for count in per_worker.values() if count)
         assert len(held) == 2, per_worker  # both workers hold connections
         assert sum(held) == 16, per_worker
+        intruder_log = tmp_path / "intruder.log"
+        intruder, _ = start_server(model_dir, intruder_log, port, workers="2")
+        assert intruder.wait(timeout=60) == 3, intruder_log.read_text()[-3000:]
+        last = json.loads(intruder_log.read_text().splitlines()[-1])
+        assert last["message"] == "cannot listen", last
+        assert last["port"] == port, last
+        assert "in use" in last["error"], last
     finally:
         for connection in connections:
             connection.close()

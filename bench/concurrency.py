@@ -11,14 +11,13 @@ the `--concurrency` per CPU the api's `make deploy` sets (README: "Deploy to Clo
 
 from __future__ import annotations
 
-import shutil
 import statistics
 import tempfile
 from pathlib import Path
 from typing import Any
 
 from bench.measure import Figure
-from bench.serving import asyncio_client, project, project_server, wrk
+from bench.serving import load_generator, measure, project, project_server
 
 LEVELS = (1, 4, 8, 16, 32, 64, 128)
 KNEE_SHARE = 0.9
@@ -39,35 +38,29 @@ def concurrency_figures(quick: bool) -> list[Figure]:
     rounds, seconds = (3, 3.0) if quick else (5, 5.0)
     keys = ("rps", "p50", "p99", "cpu")
     results: dict[int, dict[str, list[float]]] = {c: {k: [] for k in keys} for c in LEVELS}
-    load = wrk if shutil.which("wrk") else _client
     server = project_server(path, "service")
     try:
         server.wait_ready()
         with tempfile.TemporaryDirectory() as tmp:
             for level in LEVELS:  # warm-up, and the connections' set-up
-                load(server.port, server.route, server.body, 1.0, level, Path(tmp))
+                measure(server, level, 1.0, Path(tmp))
             for _ in range(rounds):
                 for level in LEVELS:
-                    cpu = server.cpu_seconds()
-                    rate, p50, p99 = load(
-                        server.port, server.route, server.body, seconds, level, Path(tmp)
-                    )
-                    cpu_per_request = (server.cpu_seconds() - cpu) / max(rate * seconds, 1) * 1e6
-                    for key, value in zip(keys, (rate, p50, p99, cpu_per_request), strict=True):
+                    values = measure(server, level, seconds, Path(tmp))
+                    for key, value in zip(keys, values, strict=True):
                         results[level][key].append(value)
     finally:
         server.stop()
     medians = {c: {k: statistics.median(v) for k, v in got.items()} for c, got in results.items()}
     CONCURRENCY_ROWS[:] = [{"connections": c} | m for c, m in medians.items()]
     per_cpu = knee({c: m["rps"] for c, m in medians.items()})
-    load_name = "wrk" if load is wrk else "asyncio client"
     figures = [
         Figure(
             f"concurrency {level} conn: requests/s",
             "req/s",
             results[level]["rps"],
             results[LEVELS[0]]["rps"],
-            note=f"one worker; baseline: 1 connection; load: {load_name}",
+            note=f"one worker; baseline: 1 connection; load: {load_generator()}",
         )
         for level in LEVELS[1:]
     ]
@@ -80,9 +73,3 @@ def concurrency_figures(quick: bool) -> list[Figure]:
         )
     )
     return figures
-
-
-def _client(
-    port: int, route: str, body: bytes, seconds: float, connections: int, _tmp: Path
-) -> tuple[float, float, float]:
-    return asyncio_client(port, route, body, seconds, connections)

@@ -243,6 +243,27 @@ def asyncio_client(
     return len(latencies) / elapsed, cuts[49] * 1e3, cuts[98] * 1e3
 
 
+def load_generator() -> str:
+    return "wrk" if shutil.which("wrk") else "asyncio client"
+
+
+def measure(
+    server: Server, connections: int, seconds: float, script_dir: Path
+) -> tuple[float, float, float, float]:
+    """One load run: requests/s, p50 and p99 (ms), and the server's CPU per request (µs)."""
+    cpu = server.cpu_seconds()
+    if load_generator() == "wrk":
+        rate, p50, p99 = wrk(
+            server.port, server.route, server.body, seconds, connections, script_dir
+        )
+    else:
+        rate, p50, p99 = asyncio_client(
+            server.port, server.route, server.body, seconds, connections
+        )
+    used = server.cpu_seconds() - cpu
+    return rate, p50, p99, used / max(rate * seconds, 1) * 1e6
+
+
 def positive_probability(name: str, answer: Any) -> float | None:
     """The probability a server answered for the benchmark's record, from its own format
     (None for the floor, which answers a constant)."""
@@ -333,7 +354,7 @@ def serving_figures(quick: bool) -> list[Figure]:
     requests/s, p50, p99, CPU per request; the service's ratios to the floor and best peer."""
     path = project()
     rounds, seconds = (3, 3.0) if quick else (5, 5.0)
-    load = "wrk" if shutil.which("wrk") else "asyncio client"
+    load = load_generator()
     work = WORK / "serving"
     work.mkdir(parents=True, exist_ok=True)
     servers, skipped = start_servers(path, work)
@@ -341,27 +362,13 @@ def serving_figures(quick: bool) -> list[Figure]:
     results = {(c, name): {k: [] for k in keys} for c in CONNECTION_LEVELS for name in servers}  # type: dict[tuple[int, str], dict[str, list[float]]]
     try:
         with tempfile.TemporaryDirectory() as tmp:
-
-            def measure(server: Server, connections: int, duration: float) -> tuple[float, ...]:
-                cpu = server.cpu_seconds()
-                if load == "wrk":
-                    figures = wrk(
-                        server.port, server.route, server.body, duration, connections, Path(tmp)
-                    )
-                else:
-                    figures = asyncio_client(
-                        server.port, server.route, server.body, duration, connections
-                    )
-                used = server.cpu_seconds() - cpu
-                return (*figures, used / max(figures[0] * duration, 1) * 1e6)
-
             for connections in CONNECTION_LEVELS:
                 for server in servers.values():
-                    measure(server, connections, 1.0)  # warm-up
+                    measure(server, connections, 1.0, Path(tmp))  # warm-up
                 for _ in range(rounds):
                     for name, server in list(servers.items()):
                         try:
-                            values = measure(server, connections, seconds)
+                            values = measure(server, connections, seconds, Path(tmp))
                         except (RuntimeError, subprocess.SubprocessError) as error:
                             skipped[name] = f"failed under load: {str(error)[-300:]}"
                             server.stop()

@@ -45,9 +45,14 @@ def uvicorn_config(settings: Settings) -> uvicorn.Config:
     )
 
 
+def tcp_socket(host: str) -> socket.socket:
+    """A TCP socket for an IPv4 or IPv6 host address."""
+    return socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
+
+
 def reuse_port_socket(host: str, port: int) -> socket.socket:
     """A socket bound to host:port that other workers' sockets may share (SO_REUSEPORT)."""
-    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
+    sock = tcp_socket(host)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
     sock.bind((host, port))
@@ -58,7 +63,7 @@ def check_port_free(host: str, port: int) -> None:
     """OSError when something already listens on host:port. The workers' SO_REUSEPORT would
     otherwise let this service join another one's port (say, an old one still running) and
     silently share its connections."""
-    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+    with tcp_socket(host) as probe:
         probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # a stopped server's
         probe.bind((host, port))  # TIME_WAIT connections are no owner; a listener is
 

@@ -16,12 +16,13 @@ import pytest
 
 from {{ cookiecutter.package_name }}.api.batching import MicroBatcher
 from {{ cookiecutter.package_name }}.api.predictor import ModelPredictor, load_folder
-from {{ cookiecutter.package_name }}.contract import Contract
+from {{ cookiecutter.package_name }}.contract import Contract, Feature
 
 from .conftest import ClientFactory, metric_value
 
 pytestmark = pytest.mark.anyio
-BREAKS_THE_MODEL = 123456.0  # a valid number that CountingPredictor refuses
+# Valid values (an unseen category is accepted) that CountingPredictor refuses.
+BREAKS_THE_MODEL = {"numeric": 123456.0, "categorical": "breaks-the-model"}
 
 
 class CountingPredictor:
@@ -36,7 +37,7 @@ class CountingPredictor:
 
     def predict(self, rows: Sequence[Sequence[Any]]) -> list[dict[str, Any]]:
         self.calls.append(len(rows))
-        if any(BREAKS_THE_MODEL in row for row in rows):
+        if any(value in BREAKS_THE_MODEL.values() for row in rows for value in row):
             raise RuntimeError("a record broke the model")
         return self.inner.predict(rows)
 
@@ -44,10 +45,17 @@ class CountingPredictor:
         return self.inner.fallback()
 
 
-def numeric_records(contract: Contract, count: int) -> list[dict[str, Any]]:
-    """`count` valid records that differ in their first numeric feature."""
-    first = next(f.name for f in contract.features if f.kind == "numeric")
-    return [contract.example_record() | {first: float(i)} for i in range(count)]
+def varied(contract: Contract) -> Feature:
+    """The feature the records differ in: the first numeric one, else the first (whatever
+    the contract: a team's own may have no numeric feature)."""
+    return next((f for f in contract.features if f.kind == "numeric"), contract.features[0])
+
+
+def varied_records(contract: Contract, count: int) -> list[dict[str, Any]]:
+    """`count` valid records that differ in one feature."""
+    feature = varied(contract)
+    values = [float(i) if feature.kind == "numeric" else f"value-{i}" for i in range(count)]
+    return [contract.example_record() | {feature.name: value} for value in values]
 
 
 async def post_together(client: httpx.AsyncClient, bodies: list[Any]) -> list[httpx.Response]:
@@ -58,7 +66,7 @@ async def test_concurrent_requests_share_a_model_call_and_keep_their_own_answers
     make_client: ClientFactory, model_dir: Path, contract: Contract
 ) -> None:
     model = CountingPredictor(load_folder(str(model_dir)))
-    records = numeric_records(contract, 8)
+    records = varied_records(contract, 8)
     async with make_client(loader=lambda uri: model) as client:
         model.calls.clear()  # the warm-up call at load
         responses = await post_together(client, [{"records": [r]} for r in records])
@@ -79,9 +87,9 @@ async def test_a_request_that_breaks_the_model_gets_the_fallback_alone(
     make_client: ClientFactory, model_dir: Path, contract: Contract
 ) -> None:
     model = CountingPredictor(load_folder(str(model_dir)))
-    records = numeric_records(contract, 4)
-    breaking = next(f.name for f in contract.features if f.kind == "numeric")
-    records[2] = records[2] | {breaking: BREAKS_THE_MODEL}
+    records = varied_records(contract, 4)
+    feature = varied(contract)
+    records[2] = records[2] | {feature.name: BREAKS_THE_MODEL[feature.kind]}
     async with make_client(loader=lambda uri: model, degrade_after_failures=5) as client:
         responses = await post_together(client, [{"records": [r]} for r in records])
         text = (await client.get("/metrics")).text
@@ -93,7 +101,7 @@ async def test_one_record_per_call_scores_every_request_alone(
     make_client: ClientFactory, model_dir: Path, contract: Contract
 ) -> None:
     model = CountingPredictor(load_folder(str(model_dir)))
-    records = numeric_records(contract, 5)
+    records = varied_records(contract, 5)
     async with make_client(loader=lambda uri: model, micro_batch_records=1) as client:
         model.calls.clear()
         responses = await post_together(client, [{"records": [r]} for r in records])

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from dataclasses import fields
 from pathlib import Path
 
 import pandas as pd
@@ -13,6 +14,7 @@ import pytest
 from {{ cookiecutter.package_name }} import __version__
 from {{ cookiecutter.package_name }}.cli import EXIT_REFUSED, main
 from {{ cookiecutter.package_name }}.contract import Contract
+from {{ cookiecutter.package_name }}.framework import FRAMEWORK, Params
 
 PACKAGE = "{{ cookiecutter.package_name }}"
 
@@ -75,3 +77,36 @@ def test_validate_command_passes_and_fails(
     sample.drop(columns=[column]).to_csv(tmp_path / "broken.csv", index=False)
     assert main(["validate", "--data", str(tmp_path / "broken.csv")]) == 1
     assert f"column {column!r}: missing" in capsys.readouterr().out
+
+
+def test_advice_fits_the_mistake(
+    tmp_path: Path, sample_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An unknown hyper-parameter names the framework's own; a share that is no share and a
+    schema without DATA are refused before anything runs; nothing is written."""
+    args = ["run", "--data", str(sample_path), "--output-dir", str(tmp_path / "out")]
+    assert main([*args, "--param", "no_such_parameter=3"]) == EXIT_REFUSED
+    err = capsys.readouterr().err.strip().splitlines()
+    known = ", ".join(sorted(f.name for f in fields(Params)))
+    assert (
+        err[-2]
+        == f"error: unknown hyper-parameter 'no_such_parameter': {FRAMEWORK.name} takes {known}"
+    )
+    assert err[-1].startswith("what to do: use the framework's hyper-parameters")
+    batch = ["run", "--pipeline", "batch-prediction", "--model-uri", str(tmp_path)]
+    assert main([*batch, "--max-flagged-share", "7"]) == EXIT_REFUSED
+    assert "MAX_FLAGGED_SHARE=7.0 is not a share between 0 and 1" in capsys.readouterr().err
+    assert main(["schema", "--data", "", "--label", "y"]) == EXIT_REFUSED
+    assert capsys.readouterr().err.startswith("error: DATA is required")
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_failed_validation_is_not_called_harmless(
+    sample: pd.DataFrame, contract: Contract, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """`validate` on a broken table exits 1, and its log line does not say "not fatal"."""
+    sample.drop(columns=[contract.feature_names[0]]).to_csv(tmp_path / "broken.csv", index=False)
+    assert main(["validate", "--data", str(tmp_path / "broken.csv")]) == 1
+    assert [r.getMessage() for r in caplog.records if "validation" in r.getMessage()] == [
+        "validation failed"
+    ]

@@ -11,8 +11,9 @@ import pytest
 from kfp import dsl
 
 from {{ cookiecutter.package_name }} import components as c
-from {{ cookiecutter.package_name }}.contract import Contract
+from {{ cookiecutter.package_name }}.contract import MAX_FLAGGED_SHARE, Contract
 from {{ cookiecutter.package_name }}.framework import GRID, MAIN_PARAMETER
+from {{ cookiecutter.package_name }}.steps.predict import PREDICTIONS_FILE
 from {{ cookiecutter.package_name }}.steps.validate import DataValidationError
 
 
@@ -124,8 +125,8 @@ def test_training_components_chain_register_and_promote(
     )
     predictions = artifact(dsl.Dataset, tmp_path / "predictions")
     c.predict.python_func(model=resolved, dataset=dataset, predictions=predictions)
-    columns = list(pd.read_csv(tmp_path / "predictions").columns)
-    assert columns[-len(contract.output_columns) :] == contract.output_columns
+    columns = list(pd.read_csv(tmp_path / "predictions" / PREDICTIONS_FILE).columns)
+    assert columns[-len(contract.output_columns) - 1 :] == [*contract.output_columns, "warnings"]
 
 
 def test_validation_failure_fails_the_task_after_writing_the_report(
@@ -145,3 +146,12 @@ def test_validation_failure_fails_the_task_after_writing_the_report(
         dataset=dataset, suite="training", fail_on_error=False, report=report
     )
     assert report.metadata["success"] is False
+
+
+def test_component_defaults_are_the_project_defaults() -> None:
+    """A component's defaults are literals (a task runs the function's text alone): each one
+    stays equal to the constant it stands for."""
+    import inspect
+
+    parameters = inspect.signature(c.predict.python_func).parameters
+    assert parameters["max_flagged_share"].default == MAX_FLAGGED_SHARE

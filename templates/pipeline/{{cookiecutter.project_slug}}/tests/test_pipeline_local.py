@@ -18,7 +18,11 @@ from {{ cookiecutter.package_name }}.ops.config import get_settings
 
 pytestmark = pytest.mark.slow
 # Every candidate trains and is evaluated, one after another on the local runner.
-CANDIDATES = ["train", "evaluate"] * len(GRID)
+CANDIDATES = [
+    f"{step} (candidate {i}/{len(GRID)})"
+    for i in range(1, len(GRID) + 1)
+    for step in ("train", "evaluate")
+]
 TRAINING_STEPS = ["ingest", "validate-data", "split", *CANDIDATES, "select-best"]
 REGISTRY_STEPS = ["export-model", "register-model", "promote"]
 
@@ -39,8 +43,9 @@ def line_value(stdout: str, key: str) -> str:
 
 
 def shown_steps(stdout: str) -> list[list[str]]:
-    """The step lines: name and status."""
-    return [line.split()[:2] for line in stdout.splitlines() if line.startswith("  ")]
+    """The step lines (name, status, seconds): name and status."""
+    found = [line.split() for line in stdout.splitlines() if line.startswith("  ")]
+    return [[" ".join(fields[:-3]), fields[-3]] for fields in found]
 
 
 def test_run_trains_exports_and_the_model_predicts(
@@ -87,8 +92,11 @@ def test_run_trains_exports_and_the_model_predicts(
     assert main([*args, "--data", str(sample_path), "--output-dir", str(outputs)]) == 0
     out = capsys.readouterr().out
     assert line_value(out, "model") == f"models:/{name}/1"
-    predictions = pd.read_csv(line_value(out, "predictions_uri"))
-    assert list(predictions.columns)[-len(contract.output_columns) :] == contract.output_columns
+    predictions_uri = Path(line_value(out, "predictions_uri"))
+    assert predictions_uri.suffix == ".csv"
+    predictions = pd.read_csv(predictions_uri)
+    outputs_then_warnings = [*contract.output_columns, "warnings"]
+    assert list(predictions.columns)[-len(outputs_then_warnings) :] == outputs_then_warnings
     assert len(predictions) == len(pd.read_csv(sample_path))
 
 

@@ -29,10 +29,15 @@ def parts(sample_path: Path, tmp_path: Path) -> tuple[Path, Path]:
 
 
 def registered(
-    parts: tuple[Path, Path], registry: Path, folder: Path, contract: Contract, noise: bool = False
+    parts: tuple[Path, Path],
+    registry: Path,
+    folder: Path,
+    contract: Contract,
+    noise: bool = False,
+    sample_data: bool = False,
 ) -> int:
     """Train (on shuffled labels when `noise`: a worse model), evaluate on the held-out part,
-    register; return the version."""
+    register (`sample_data`: as trained on the project's sample); return the version."""
     train_path, test_path = parts
     if noise:
         frame = pd.read_csv(train_path, dtype=dict.fromkeys(contract.text_columns(), str))
@@ -42,7 +47,8 @@ def registered(
         frame.to_csv(train_path, index=False)
     train(train_path, folder, Params())
     result = evaluate(folder, test_path)
-    version = register(folder, str(registry), "churn", result.to_json(), {"data_uri": "x.csv"})
+    lineage = {"data_uri": "x.csv", "sample_data": sample_data}
+    version = register(folder, str(registry), "churn", result.to_json(), lineage)
     return version.version
 
 
@@ -149,3 +155,41 @@ def test_register_and_promote_on_vertex_ai_model_registry(
     uploads = vertex.versions["churn"]  # type: ignore[attr-defined]
     assert uploads[0]["aliases"] == ["default", "champion"]
     assert vertex.evaluations[0]["metrics"] == result.metrics  # type: ignore[attr-defined]
+
+
+def test_a_model_of_the_sample_data_never_takes_the_champion_from_real_data(
+    parts: tuple[Path, Path], contract: Contract, tmp_path: Path
+) -> None:
+    """After make schema, a plain make run trains on the synthetic sample: its model is
+    registered, not promoted over a champion of real data, even when it scores higher (here
+    the champion learned noise); the reason says how to promote it by hand."""
+    registry = tmp_path / "registry"
+    metric, _ = resolve_gate(contract)
+    real = registered(parts, registry, tmp_path / "real", contract, noise=True)
+    promote(str(registry), "churn", real, parts[1], metric)
+    sample = registered(parts, registry, tmp_path / "sample", contract, sample_data=True)
+    decision = promote(str(registry), "churn", sample, parts[1], metric)
+    assert (decision["promoted"], decision["champion"]) == (False, f"models:/churn/{real}")
+    assert f"make promote MODEL_URI=models:/churn/{sample}" in decision["reason"]
+    assert LocalRegistry(registry).versions("churn")[-1].lineage["sample_data"] is True
+
+
+def test_real_data_replaces_a_champion_of_the_sample_and_then_scores_decide(
+    parts: tuple[Path, Path], contract: Contract, tmp_path: Path
+) -> None:
+    """The first day's champion was trained on the sample: the team's first model of real
+    data replaces it whatever the scores; next month's real data competes on its scores."""
+    registry = tmp_path / "registry"
+    metric, _ = resolve_gate(contract)
+    sample = registered(parts, registry, tmp_path / "sample", contract, sample_data=True)
+    assert promote(str(registry), "churn", sample, parts[1], metric)["promoted"] is True
+    noise = registered(parts, registry, tmp_path / "noise", contract, noise=True)
+    decision = promote(str(registry), "churn", noise, parts[1], metric)
+    assert decision["promoted"] is True
+    assert (
+        decision["reason"] == f"the champion models:/churn/{sample} was trained on the sample data"
+    )
+    better = registered(parts, registry, tmp_path / "better", contract)
+    assert promote(str(registry), "churn", better, parts[1], metric)["promoted"] is True
+    worse = registered(parts, registry, tmp_path / "worse", contract, noise=True)
+    assert promote(str(registry), "churn", worse, parts[1], metric)["promoted"] is False

@@ -3,6 +3,7 @@ with one line that names the problem while nothing in the project changes."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -177,3 +178,27 @@ def test_the_schema_command_writes_and_prints_what_it_inferred(
     assert "'kind': categorical, 3 categories" in out
     assert read_contract(target).feature_names == ["size (m²)", "kind"]
     assert len(pd.read_csv(project / "data" / "sample.csv")) == schema.SAMPLE_ROWS
+
+
+@pytest.mark.parametrize(
+    ("label", "message", "hint"),
+    [
+        ("", "LABEL is required: the column of the table to predict, one of ", "give LABEL="),
+        (
+            "Churned",
+            "label 'Churned' is not a column of the table (did you mean 'churned'?)",
+            "give LABEL=",
+        ),
+        ("churnd", "(did you mean 'churned'?)", "give LABEL="),
+    ],
+    ids=["missing", "case", "typo"],
+)
+def test_a_missing_or_mistyped_label_gets_advice_that_fits(
+    label: str, message: str, hint: str
+) -> None:
+    """No LABEL says it is required and lists the columns; a label in the wrong case or with a
+    typo suggests the column; the hint is about LABEL, not about the contract."""
+    frame = pd.DataFrame({"Age (years)": [30, 40, 50], "churned": ["yes", "no", "yes"]})
+    with pytest.raises(ContractError, match=re.escape(message)) as raised:
+        schema.infer_contract(frame, label, None)
+    assert raised.value.hint.startswith(hint)

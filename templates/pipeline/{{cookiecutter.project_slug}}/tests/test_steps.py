@@ -26,9 +26,16 @@ from {{ cookiecutter.package_name }}.steps.evaluate import (
 from {{ cookiecutter.package_name }}.steps.export import export_model
 from {{ cookiecutter.package_name }}.steps.ingest import ingest
 from {{ cookiecutter.package_name }}.steps.io import DataError, local_path, read_table
-from {{ cookiecutter.package_name }}.steps.predict import predict, predict_file
+from {{ cookiecutter.package_name }}.steps.predict import (
+    PREDICTIONS_FILE,
+    FlaggedRowsError,
+    predict,
+    predict_file,
+)
 from {{ cookiecutter.package_name }}.steps.split import split, split_file
 from {{ cookiecutter.package_name }}.steps.train import candidate_grid, train
+from {{ cookiecutter.package_name }}.steps.validate import validate_file
+from {{ cookiecutter.package_name }}.synthetic import synthetic_table
 
 
 def test_the_sample_data_follows_the_contract(sample: pd.DataFrame, contract: Contract) -> None:
@@ -136,13 +143,78 @@ def test_train_evaluate_export_give_a_servable_folder(
 def test_predictions_have_the_ids_or_the_input_then_the_outputs(
     sample_path: Path, sample: pd.DataFrame, contract: Contract, tmp_path: Path
 ) -> None:
-    """One row per input row; the contract's output columns last."""
+    """One row per input row; the contract's output columns, then each row's warnings."""
     train(sample_path, tmp_path / "model", Params())
     out = predict(load_model(tmp_path / "model"), sample.drop(columns=[contract.label.name]))
-    assert list(out.columns)[-len(contract.output_columns) :] == contract.output_columns
+    outputs = [*contract.output_columns, "warnings"]
+    assert list(out.columns)[-len(outputs) :] == outputs
     assert len(out) == len(sample)
-    info = predict_file(tmp_path / "model", sample_path, tmp_path / "pred.csv")
+    info = predict_file(tmp_path / "model", sample_path, tmp_path / "pred")
     assert info["rows"] == len(sample)
-    written = pd.read_csv(tmp_path / "pred.csv")
+    written = pd.read_csv(tmp_path / "pred" / PREDICTIONS_FILE)
     expected_inputs = contract.ids or list(sample.columns)
-    assert list(written.columns) == [*expected_inputs, *contract.output_columns]
+    assert list(written.columns) == [*expected_inputs, *outputs]
+
+
+def test_batch_prediction_flags_rows_and_fails_only_past_the_share(
+    sample_path: Path, sample: pd.DataFrame, contract: Contract, tmp_path: Path
+) -> None:
+    """Rows holding what the model never saw are answered, and `warnings` names the column
+    and the value (the service's words); past max_flagged_share the step fails, naming them,
+    after writing the predictions to look at."""
+    train(sample_path, tmp_path / "model", Params())
+    model = load_model(tmp_path / "model")
+    feature = contract.features[0]
+    seen = model.metadata["profile"]["features"][feature.name]
+    odd = "Atlantis" if feature.kind == "categorical" else seen["max"] * 1000 + 1
+    frame = sample.drop(columns=[contract.label.name]).head(20).astype(object)
+    for count, share in ((3, 0.25), (6, 0.25)):
+        table = frame.copy()
+        table.loc[table.index[:count], feature.name] = odd
+        table.to_csv(tmp_path / "odd.csv", index=False)
+        out = tmp_path / f"out-{count}"
+        if count / len(table) <= share:
+            info = predict_file(tmp_path / "model", tmp_path / "odd.csv", out, share)
+            assert info["flagged_rows"] == count
+        else:
+            with pytest.raises(FlaggedRowsError, match=f"{count} of 20 rows flagged") as raised:
+                predict_file(tmp_path / "model", tmp_path / "odd.csv", out, share)
+            assert f"{feature.name}: " in str(raised.value)
+            assert repr(odd) in str(raised.value)
+        written = pd.read_csv(out / PREDICTIONS_FILE, keep_default_na=False)
+        flagged = [text for text in written["warnings"] if text]
+        assert len(flagged) == count
+        assert all(text.startswith(f"{feature.name}: ") and str(odd) in text for text in flagged)
+
+
+def test_only_the_contracts_missing_tokens_are_empty_values(
+    task_contract: Contract, tmp_path: Path
+) -> None:
+    """NA, N/A, null... read as empty, in numeric and categorical columns alike; other text in
+    a numeric column (n/a, ?) is kept, and validation reports it as not a number."""
+    numeric = next(f.name for f in task_contract.features if f.kind == "numeric")
+    categorical = next(f.name for f in task_contract.features if f.kind == "categorical")
+    table = pd.DataFrame(synthetic_table(task_contract, 40)).astype(object)
+    table.loc[table.index[:4], numeric] = ["NA", "null", "n/a", "?"]
+    table.loc[table.index[:2], categorical] = ["N/A", "None"]
+    table.to_csv(tmp_path / "tokens.csv", index=False)
+    read = read_table(tmp_path / "tokens.csv", task_contract)
+    assert read[numeric].iloc[:2].isna().all()
+    assert list(read[numeric].iloc[2:4]) == ["n/a", "?"]
+    assert read[categorical].iloc[:2].isna().all()
+    report = validate_file(tmp_path / "tokens.csv", "training", None, False, task_contract)
+    assert f"column {numeric!r}: 2 value(s) are not numbers, e.g. ['n/a', '?']" in report.summary()
+
+
+def test_every_export_has_a_version_of_its_own(sample_path: Path, tmp_path: Path) -> None:
+    """The run's name, or a new unique id outside a run: never the package's version."""
+    train(sample_path, tmp_path / "model", Params())
+    report = evaluate(tmp_path / "model", sample_path).to_json()
+    named = export_model(tmp_path / "model", tmp_path / "a", report, version="run-7")
+    first = export_model(tmp_path / "model", tmp_path / "b", report)
+    second = export_model(tmp_path / "model", tmp_path / "c", report)
+    versions = [
+        json.loads((p / "metadata.json").read_text())["version"] for p in (named, first, second)
+    ]
+    assert versions[0] == "run-7"
+    assert len(set(versions)) == 3

@@ -14,7 +14,10 @@ from {{ cookiecutter.package_name }}.model import load_model
 from {{ cookiecutter.package_name }}.steps.evaluate import METRICS, evaluate
 from {{ cookiecutter.package_name }}.steps.export import export_model
 from {{ cookiecutter.package_name }}.steps.io import read_table
-from {{ cookiecutter.package_name }}.steps.predict import predict_file
+from {{ cookiecutter.package_name }}.steps.predict import (
+    PREDICTIONS_FILE,
+    predict_file,
+)
 from {{ cookiecutter.package_name }}.steps.split import split_file
 from {{ cookiecutter.package_name }}.steps.train import train
 from {{ cookiecutter.package_name }}.steps.validate import validate_dataframe
@@ -40,9 +43,10 @@ def test_each_task_trains_passes_its_gate_exports_and_predicts(
     exported = export_model(tmp_path / "model", tmp_path / "export", result.to_json())
     assert load_model(exported).contract == task_contract
 
-    info = predict_file(exported, data, tmp_path / "predictions.csv")
-    predictions = pd.read_csv(tmp_path / "predictions.csv", dtype=str)
-    assert list(predictions.columns) == [*task_contract.ids, *task_contract.output_columns]
+    info = predict_file(exported, data, tmp_path / "predictions")
+    predictions = pd.read_csv(tmp_path / "predictions" / PREDICTIONS_FILE, dtype=str)
+    columns = [*task_contract.ids, *task_contract.output_columns, "warnings"]
+    assert list(predictions.columns) == columns
     assert info["rows"] == len(frame)
     if task_contract.task != "regression":
         assert set(predictions["prediction"]) <= set(task_contract.class_keys)

@@ -40,15 +40,16 @@ def build(
 ) -> Path:
     """Train the sample model on synthetic data of the contract; write it to `out_dir`."""
     from {{ cookiecutter.package_name }}.framework import Params
-    from {{ cookiecutter.package_name }}.model import Model
+    from {{ cookiecutter.package_name }}.model import Model, annotate
     from {{ cookiecutter.package_name }}.synthetic import synthetic_table
 
     contract = contract or load_contract()
     model = Model.fit(contract, synthetic_table(contract, rows, seed), Params())
     metrics = held_out_metrics(model, contract, synthetic_table(contract, rows // 4, seed + 1))
-    return model.save(
-        out_dir, name=NAME, version=__version__, package_version=__version__, metrics=metrics
-    )
+    folder = model.save(out_dir, name=NAME, package_version=__version__, metrics=metrics)
+    # Its own version, as every exported model has: the same file, the same version.
+    annotate(folder, version=f"sample-{model.metadata['sha256'][:12]}")
+    return folder
 
 
 def main(argv: list[str] | None = None) -> None:

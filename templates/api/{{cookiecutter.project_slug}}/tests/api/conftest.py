@@ -121,6 +121,30 @@ def json_logs() -> Iterator[JsonLogs]:
         root.setLevel(level)
 
 
+def _flat(answer: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    """An answer's values by path ("probabilities.<class>"), nested dicts unfolded."""
+    found: dict[str, Any] = {}
+    for key, value in answer.items():
+        if isinstance(value, dict):
+            found |= _flat(value, f"{prefix}{key}.")
+        else:
+            found[f"{prefix}{key}"] = value
+    return found
+
+
+def assert_same_answers(actual: list[dict[str, Any]], expected: list[dict[str, Any]]) -> None:
+    """The same answers, whatever the task: the same keys and classes, text equal, numbers
+    equal to within float rounding (JSON's round trip)."""
+    assert len(actual) == len(expected)
+    for got, want in zip(map(_flat, actual), map(_flat, expected), strict=True):
+        assert got.keys() == want.keys()
+        for key, value in want.items():
+            if isinstance(value, float):
+                assert got[key] == pytest.approx(value, rel=1e-9, abs=1e-12), key
+            else:
+                assert got[key] == value, key
+
+
 def metric_value(text: str, metric: str, /, **labels: str) -> float:
     """The value of one sample in Prometheus' text format; fails if there is none."""
     for family in text_string_to_metric_families(text):

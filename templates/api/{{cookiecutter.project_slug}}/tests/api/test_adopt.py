@@ -8,6 +8,8 @@ import pytest
 
 from {{ cookiecutter.package_name }} import adopt
 from {{ cookiecutter.package_name }}.contract import CONTRACT_FILE, Contract, read_contract
+from {{ cookiecutter.package_name }}.ops.config import ENV_PREFIX
+from {{ cookiecutter.package_name }}.registry import RegistryError, open_registry
 
 
 def test_adopting_writes_the_models_contract_and_names_the_changes(
@@ -26,10 +28,44 @@ def test_adopting_writes_the_models_contract_and_names_the_changes(
 def test_adopting_from_a_folder_that_is_no_model_changes_nothing(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """One error line, exit code 2, the service's contract untouched."""
+    """One error line and what to do, exit code 2, the service's contract untouched."""
     before = CONTRACT_FILE.read_bytes()
     assert adopt.main(["--model-uri", str(tmp_path / "nothing")]) == 2
     err = capsys.readouterr().err.strip().splitlines()
-    assert len(err) == 1
+    assert len(err) == 2
     assert err[0].startswith("error: no model folder at ")
+    assert err[1].startswith("what to do: give MODEL_URI a model folder")
+    assert CONTRACT_FILE.read_bytes() == before
+
+
+def test_adopting_takes_the_registry_uris_the_service_serves(
+    task_service: tuple[Path, Path],
+    task_contract: Contract,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """models:/<name>@<alias> and models:/<name>/<version>, in the registry at registry_uri:
+    what /ready advises when a model does not fit the contract works when pasted."""
+    model_dir, _ = task_service
+    registry = open_registry(str(tmp_path / "registry"))
+    registry.register("churn", model_dir, {"metrics": {}, "lineage": {}})
+    registry.set_alias("churn", "champion", 1)
+    monkeypatch.setenv(f"{ENV_PREFIX}REGISTRY_URI", str(tmp_path / "registry"))
+    target = tmp_path / "service-contract.yaml"
+    for uri in ("models:/churn@champion", "models:/churn/1"):
+        target.unlink(missing_ok=True)
+        adopt.adopt(uri, target)
+        assert read_contract(target) == task_contract
+
+
+def test_adopting_from_an_unknown_registry_says_which_setting_to_set(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The default registry_uri names a folder the service does not have: the error says
+    which setting points it at the pipeline's registry; nothing changes."""
+    before = CONTRACT_FILE.read_bytes()
+    assert adopt.main(["--model-uri", "models:/churn@champion"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert f"({ENV_PREFIX}REGISTRY_URI) names a folder that does not exist" in err[0]
+    assert err[1] == f"what to do: {RegistryError.hint}"
     assert CONTRACT_FILE.read_bytes() == before

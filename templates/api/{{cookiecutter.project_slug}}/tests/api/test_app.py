@@ -19,10 +19,23 @@ from {{ cookiecutter.package_name }}.contract import Contract
 from {{ cookiecutter.package_name }}.model import load_model
 from {{ cookiecutter.package_name }}.ops.config import Settings
 
-from .conftest import ClientFactory, JsonLogs, metric_value, serve_in_process
+from .conftest import (
+    ClientFactory,
+    JsonLogs,
+    assert_same_answers,
+    metric_value,
+    serve_in_process,
+)
 
 pytestmark = pytest.mark.anyio
 SAMPLE_NAME = "{{ cookiecutter.project_slug }}-sample"
+
+
+def exported_version(model_dir: Path) -> str:
+    """The version the model's metadata.json gives it: its own, never the package's."""
+    version = str(json.loads((model_dir / "metadata.json").read_text())["version"])
+    assert version.startswith("sample-"), version
+    return version
 
 
 def first(contract: Contract, kind: str) -> str | None:
@@ -44,7 +57,7 @@ async def test_health_ready_and_model_describe_the_service(
         "status": "ready",
         "reason": None,
         "model_name": SAMPLE_NAME,
-        "model_version": "0.1.0",
+        "model_version": exported_version(model_dir),
     }
     assert (info["loaded"], info["ready"], info["name"]) == (True, True, SAMPLE_NAME)
     assert (info["task"], info["features"]) == (contract.task, contract.feature_names)
@@ -64,16 +77,17 @@ async def test_predict_answers_what_the_model_answers(
     assert response.status_code == 200
     body = response.json()
     row = [record[name] for name in contract.feature_names]
-    assert body["predictions"] == load_model(model_dir).predict_rows([row, row])
+    assert_same_answers(body["predictions"], load_model(model_dir).predict_rows([row, row]))
     assert (
         set(body["predictions"][0])
         == {
-            "binary": {"prediction", "probability"},
-            "multiclass": {"prediction", "probabilities"},
-            "regression": {"prediction"},
+            "binary": {"prediction", "probability", "warnings"},
+            "multiclass": {"prediction", "probabilities", "warnings"},
+            "regression": {"prediction", "warnings"},
         }[contract.task]
     )
-    assert (body["model_name"], body["model_version"]) == (SAMPLE_NAME, "0.1.0")
+    assert body["predictions"][0]["warnings"] == []  # the example record is an ordinary one
+    assert (body["model_name"], body["model_version"]) == (SAMPLE_NAME, exported_version(model_dir))
     assert body["fallback"] is False
     assert body["request_id"] == response.headers["x-request-id"]
 
@@ -90,7 +104,7 @@ async def test_openapi_documents_the_contract_with_examples(
     assert components["PredictRequest"]["properties"]["records"]["maxItems"] == 7
     required = [f.name for f in contract.features if not f.nullable]
     assert components["Record"]["required"] == required
-    assert list(components["Record"]["properties"]) == contract.feature_names
+    assert list(components["Record"]["properties"]) == contract.feature_names + contract.ids
     assert components["Record"]["additionalProperties"] is False
     assert {"/health", "/ready", "/predict", "/model", "/metrics"} <= set(schema["paths"])
     pyproject = tomllib.loads((Path(__file__).parents[2] / "pyproject.toml").read_text())
@@ -291,7 +305,7 @@ async def test_predictions_are_not_logged_when_sampling_is_off(
 
 
 async def test_metrics_count_requests_latency_and_predictions(
-    make_client: ClientFactory, record: dict[str, Any]
+    make_client: ClientFactory, model_dir: Path, record: dict[str, Any]
 ) -> None:
     """/metrics has requests by route and status, latency, records and readiness."""
     size = len(json.dumps({"records": [record, record]}))
@@ -315,4 +329,5 @@ async def test_metrics_count_requests_latency_and_predictions(
     assert metric_value(text, "model_predictions_total", fallback="false") == 6
     assert metric_value(text, "model_inference_duration_seconds_count") == 3
     assert metric_value(text, "model_ready") == 1
-    assert metric_value(text, "model_info", name=SAMPLE_NAME, version="0.1.0") == 1
+    version = exported_version(model_dir)
+    assert metric_value(text, "model_info", name=SAMPLE_NAME, version=version) == 1

@@ -18,7 +18,7 @@ from {{ cookiecutter.package_name }}.api.batching import MicroBatcher
 from {{ cookiecutter.package_name }}.api.predictor import ModelPredictor, load_folder
 from {{ cookiecutter.package_name }}.contract import Contract, Feature
 
-from .conftest import ClientFactory, metric_value
+from .conftest import ClientFactory, assert_same_answers, metric_value
 
 pytestmark = pytest.mark.anyio
 # Valid values (an unseen category is accepted) that CountingPredictor refuses.
@@ -77,7 +77,7 @@ async def test_concurrent_requests_share_a_model_call_and_keep_their_own_answers
         assert response.status_code == 200
         body = response.json()
         assert body["fallback"] is False, record
-        assert body["predictions"] == [pytest.approx(expected, rel=1e-9)], record
+        assert_same_answers(body["predictions"], [expected])
     calls = metric_value(text, "model_batch_requests_count")
     assert calls == len(model.calls)
     assert metric_value(text, "model_batch_requests_sum") == len(records)

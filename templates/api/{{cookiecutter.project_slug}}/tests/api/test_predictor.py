@@ -29,7 +29,8 @@ def test_model_uri_is_the_folder_or_a_file_in_it(
     predictor = load_folder(str(model_dir / model_file) if inside else str(model_dir))
     assert isinstance(predictor, Predictor)
     meta = predictor.metadata
-    assert (meta.name, meta.version) == ("{{ cookiecutter.project_slug }}-sample", "0.1.0")
+    version = json.loads((model_dir / "metadata.json").read_text())["version"]
+    assert (meta.name, meta.version) == ("{{ cookiecutter.project_slug }}-sample", version)
     assert predictor.contract == contract
     [answer] = predictor.predict([[record[name] for name in contract.feature_names]])
     assert "prediction" in answer

@@ -28,6 +28,8 @@ def test_sample_model_has_the_pipeline_export_format(
     assert meta["package_version"] == "0.1.0"
     model_bytes = (out / meta["model_file"]).read_bytes()
     assert meta["sha256"] == hashlib.sha256(model_bytes).hexdigest()
+    # Its own version, from its file: the package's version names no model.
+    assert meta["version"] == f"sample-{meta['sha256'][:12]}"
 
 
 def test_the_sample_model_beats_guessing_for_every_task(

@@ -10,6 +10,7 @@ import pytest
 
 from {{ cookiecutter.package_name }}.contract import Contract
 from {{ cookiecutter.package_name }}.model import load_model
+from {{ cookiecutter.package_name }}.profile import describe
 from {{ cookiecutter.package_name }}.synthetic import synthetic_table
 
 from .conftest import ClientFactory
@@ -18,11 +19,12 @@ pytestmark = pytest.mark.anyio
 
 
 def records(contract: Contract, count: int) -> list[dict[str, Any]]:
-    """Valid records of the contract (empty values left out, as a client may)."""
+    """Valid records of the contract (empty values left out, as a client may), with their
+    ids, as a row of the team's table has them."""
     table = synthetic_table(contract, count, seed=11)
+    names = contract.feature_names + contract.ids
     return [
-        {name: table[name][i] for name in contract.feature_names if table[name][i] is not None}
-        for i in range(count)
+        {name: table[name][i] for name in names if table[name][i] is not None} for i in range(count)
     ]
 
 
@@ -41,6 +43,10 @@ async def test_each_task_answers_what_batch_prediction_writes(
     table = {name: [r.get(name) for r in batch] for name in task_contract.feature_names}
     columns = load_model(model_dir).predict_table(table)
     assert [a["prediction"] for a in answers] == columns["prediction"]
+    assert [describe(a["warnings"]) for a in answers] == columns["warnings"]
+    for record, answer in zip(batch, answers, strict=True):  # the ids first, as in batch
+        ids = {name: record[name] for name in task_contract.ids}
+        assert list(answer.items())[: len(ids)] == list(ids.items())
     if task_contract.task == "binary":
         assert [a["probability"] for a in answers] == pytest.approx(columns["probability"])
         assert info["positive_class"] == task_contract.label.positive_class
@@ -60,4 +66,6 @@ async def test_each_task_falls_back_to_the_contracts_base_rate(
         response = await client.post("/predict", json={"records": records(task_contract, 2)})
     body = response.json()
     assert body["fallback"] is True
-    assert body["predictions"] == [task_contract.fallback_answer()] * 2
+    for record, answer in zip(records(task_contract, 2), body["predictions"], strict=True):
+        ids = {name: record[name] for name in task_contract.ids}
+        assert answer == ids | task_contract.fallback_answer() | {"warnings": []}

@@ -49,6 +49,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--model-uri",
         help="batch-prediction: a model folder, models:/<name>/<version> or models:/<name>@<alias>",
     )
+    run.add_argument(
+        "--max-flagged-share",
+        type=float,
+        help="batch-prediction: fail when more than this share of rows is flagged "
+        "(default: max_flagged_share)",
+    )
     run.add_argument("--output-dir", type=Path, help="default: output_dir (outputs/)")
     run.add_argument("--verbose", action="store_true", help="every task's log on the terminal")
 
@@ -93,11 +99,13 @@ def fail(message: str, hint: str | None = None) -> None:
 
 def parse_params(pairs: Sequence[str]) -> dict[str, str]:
     """`NAME=VALUE` pairs; the framework checks names and types (model.params_from)."""
+    from {{ cookiecutter.package_name }}.model import ParamsError
+
     params = {}
     for pair in pairs:
         name, sep, value = pair.partition("=")
         if not sep or not name:
-            raise ContractError(f"--param {pair!r} is not NAME=VALUE")
+            raise ParamsError(f"--param {pair!r} is not NAME=VALUE")
         params[name.strip()] = value.strip()
     return params
 
@@ -107,6 +115,11 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
 
     if args.output_dir:
         settings = settings.model_copy(update={"output_dir": args.output_dir})
+    if args.max_flagged_share is not None:
+        if not 0 <= args.max_flagged_share <= 1:
+            fail(f"MAX_FLAGGED_SHARE={args.max_flagged_share} is not a share between 0 and 1")
+            return EXIT_REFUSED
+        settings = settings.model_copy(update={"max_flagged_share": args.max_flagged_share})
     if args.pipeline == "batch-prediction" and not args.model_uri:
         fail("the batch-prediction pipeline needs a model: MODEL_URI=<folder> (--model-uri)")
         return EXIT_REFUSED
@@ -121,6 +134,14 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
             fail(f"no model folder {args.model_uri!r}", "give the folder `make run` printed")
             return EXIT_REFUSED
     print(f"{args.pipeline} pipeline on {data}", flush=True)
+    sample_data = args.pipeline == "training" and _is_sample(data)
+    if sample_data:
+        print(
+            f"data: {data} is the project's sample data (synthetic rows from the contract, "
+            "once make schema ran): its model is registered, and never promoted over a "
+            "champion trained on other data; train on your table with DATA=",
+            flush=True,
+        )
     try:
         if args.pipeline == "batch-prediction":
             result = local_run.run_batch_prediction(
@@ -129,6 +150,8 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
             for warning in result.warnings:
                 print(warning)
             print(f"model: {result.resolved}")
+            if result.flagged:
+                print(f"flagged: {result.flagged}")
             print(f"log: {result.log_file}")
             print(f"predictions_uri: {result.predictions_uri}")
             return 0
@@ -139,6 +162,7 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
             threshold=args.threshold,
             params=parse_params(args.param),
             verbose=args.verbose,
+            sample_data=sample_data,
         )
     except local_run.PipelineFailedError as error:
         fail(str(error))
@@ -156,6 +180,12 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
     if result.decision is not None:
         print(f"champion: {result.decision['champion']}")
     return 0
+
+
+def _is_sample(data: Path) -> bool:
+    from {{ cookiecutter.package_name }}.schema import is_sample_data
+
+    return is_sample_data(data)
 
 
 def summary(result: Any) -> list[str]:
@@ -190,11 +220,14 @@ def _schema(args: argparse.Namespace, settings: Settings) -> int:
     from {{ cookiecutter.package_name }}.contract import CONTRACT_FILE
     from {{ cookiecutter.package_name }}.expectations import SUITES as SUITE_BUILDERS
 
+    if not args.data:
+        fail("DATA is required: make schema DATA=path/to/table.csv LABEL=<the column to predict>")
+        return EXIT_REFUSED
     ids = [c.strip() for c in args.ids.split(",") if c.strip()] if args.ids else None
     root = schema.source_tree_root()
     frame = schema.read_csv(args.data)
     inferred = schema.infer_contract(frame, args.label, args.task, ids, source=str(args.data))
-    sample = root / "data" / "sample.csv"
+    sample = root / schema.SAMPLE_DATA
     rows = schema.sample_rows(inferred.contract)
     schema.write_schema(inferred, schema.PROJECT, CONTRACT_FILE, sample, rows)
     print("\n".join(schema.describe(inferred)))
@@ -241,6 +274,8 @@ def _models(args: argparse.Namespace, settings: Settings) -> int:
         metrics = " ".join(f"{k}={v:.4f}" for k, v in version.metrics.items())
         aliases = ",".join(version.aliases) or "-"
         data = version.lineage.get("data_uri") or "?"
+        if version.lineage.get("sample_data"):
+            data += " (sample)"
         print(
             f"  {version.version:>4}  {aliases:<10} {version.created_at}  {metrics}  data: {data}"
         )

@@ -6,7 +6,9 @@ Rules for editing (KFP lightweight components):
   the module-level imports here serve the decorators and annotations only;
 * no `from __future__ import annotations` in this module: KFP reads the real annotations;
 * `install_kfp_package=False` and no `packages_to_install`: the image (and, locally, the
-  project's .venv) already has kfp and this package, so a task never runs `pip install`.
+  project's .venv) already has kfp and this package, so a task never runs `pip install`;
+* a parameter's default is a literal: the task runs the function's text, where no module
+  name is defined (tests/test_components.py checks each against its setting).
 
 `BASE_IMAGE` is a placeholder fixed at decoration time (the local image of `make
 docker-build`); `compile --image` (or the pipeline_image setting) replaces it in the
@@ -122,18 +124,27 @@ def select_best(
 
 @dsl.component(base_image=BASE_IMAGE, install_kfp_package=False)
 def export_model(
-    model: Input[Model], evaluation: Input[Artifact], export_uri: str, exported_model: Output[Model]
+    model: Input[Model],
+    evaluation: Input[Artifact],
+    export_uri: str,
+    exported_model: Output[Model],
+    run_id: str = "",
 ) -> str:
-    """Write the servable model folder; also to `export_uri` when given. Return its URI."""
+    """Write the servable model folder, versioned `run_id` (the pipeline run); also to
+    `export_uri` when given. Return its URI."""
     from {{ cookiecutter.package_name }}.steps.export import export_model as run_export
+    from {{ cookiecutter.package_name }}.steps.export import unique_version
     from {{ cookiecutter.package_name }}.steps.io import read_json
 
     report = read_json(evaluation.path)
     extra = {"source_model": model.uri}
-    run_export(model.path, exported_model.path, report, extra)
-    exported_model.metadata.update({"metrics": report["metrics"], **dict(model.metadata)})
+    version = run_id or unique_version()
+    run_export(model.path, exported_model.path, report, extra, version)
+    exported_model.metadata.update(
+        {"metrics": report["metrics"], "version": version, **dict(model.metadata)}
+    )
     if export_uri:
-        run_export(model.path, export_uri, report, extra)
+        run_export(model.path, export_uri, report, extra, version)
         return export_uri
     return str(exported_model.uri)
 
@@ -149,8 +160,11 @@ def register_model(
     source_commit: str,
     pipeline_run: str,
     registration: Output[Artifact],
+    sample_data: bool = False,
 ) -> int:
-    """Register the exported model with its lineage; return its version number."""
+    """Register the exported model with its lineage (`sample_data`: trained on the project's
+    sample, which promote() keeps from replacing a champion of other data); return its
+    version number."""
     from {{ cookiecutter.package_name }}.registry import describe
     from {{ cookiecutter.package_name }}.steps.io import read_json, write_json
     from {{ cookiecutter.package_name }}.steps.register import register
@@ -160,6 +174,7 @@ def register_model(
         "data_sha256": dataset.metadata.get("sha256"),
         "source_commit": source_commit or None,
         "pipeline_run": pipeline_run,
+        "sample_data": sample_data,
     }
     version = register(
         model.path,
@@ -207,8 +222,17 @@ def resolve_model(model_uri: str, registry_uri: str, staging_uri: str, model: Ou
 
 
 @dsl.component(base_image=BASE_IMAGE, install_kfp_package=False)
-def predict(model: Input[Model], dataset: Input[Dataset], predictions: Output[Dataset]) -> None:
-    """Batch predictions: the ids (or the input) and the contract's output columns."""
+def predict(
+    model: Input[Model],
+    dataset: Input[Dataset],
+    predictions: Output[Dataset],
+    max_flagged_share: float = 0.25,  # contract.MAX_FLAGGED_SHARE: the task gets this text
+) -> None:
+    """Batch predictions (a folder holding predictions.csv): the ids (or the input), the
+    contract's output columns and each row's warnings; fails past `max_flagged_share` of
+    flagged rows."""
     from {{ cookiecutter.package_name }}.steps.predict import predict_file
 
-    predictions.metadata.update(predict_file(model.path, dataset.path, predictions.path))
+    predictions.metadata.update(
+        predict_file(model.path, dataset.path, predictions.path, max_flagged_share)
+    )

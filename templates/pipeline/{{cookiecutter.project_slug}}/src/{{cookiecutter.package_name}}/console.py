@@ -36,6 +36,7 @@ class Step:
     started: float
     status: str = "running"
     seconds: float = 0.0
+    label: str = ""  # as the terminal shows it: the name, and which candidate
 
 
 @dataclass
@@ -45,6 +46,8 @@ class Console:
     log: IO[str]
     terminal: IO[str]
     verbose: bool = False
+    # Tasks run once per candidate (in a ParallelFor), by name: how many times each runs.
+    per_candidate: dict[str, int] = field(default_factory=dict)
     steps: list[Step] = field(default_factory=list)
     _pending: str = ""
 
@@ -71,7 +74,12 @@ class Console:
         if self.verbose:
             self.terminal.write((line if self.terminal.isatty() else text) + "\n")
         if started := _STARTED.search(text):
-            self.steps.append(Step(started.group(1), time.monotonic()))
+            name = started.group(1)
+            label = name
+            if self.per_candidate.get(name, 1) > 1:
+                index = 1 + sum(1 for s in self.steps if s.name == name)
+                label = f"{name} (candidate {index}/{self.per_candidate[name]})"
+            self.steps.append(Step(name, time.monotonic(), label=label))
         elif finished := _FINISHED.search(text):
             self._finish(finished.group(1), finished.group(2))
 
@@ -82,7 +90,7 @@ class Console:
         step.status = "ok" if status == "SUCCESS" else "FAILED"
         step.seconds = time.monotonic() - step.started
         if not self.verbose:
-            self.terminal.write(f"  {name:<22} {step.status:<7} {step.seconds:6.1f} s\n")
+            self.terminal.write(f"  {step.label:<28} {step.status:<7} {step.seconds:6.1f} s\n")
             self.terminal.flush()
 
     def close(self) -> None:

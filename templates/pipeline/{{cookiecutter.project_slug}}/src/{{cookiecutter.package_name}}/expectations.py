@@ -2,7 +2,8 @@
 
 * `training`: the training table: every feature's presence, emptiness, bounds and categories;
   the label's presence and values (each class present, or the regression value's bounds);
-* `features`: the same feature checks without the label (batch-prediction input);
+* `features`: batch-prediction input: the features' columns, without the label; its values are
+  checked row by row against what the model saw in training, when it predicts (`profile.py`);
 * `predictions`: model monitoring: the predictions' columns, ranges and spread, against the
   label's shares in the contract.
 
@@ -42,8 +43,9 @@ def configure_gx() -> None:
     logging.getLogger("great_expectations").setLevel(logging.WARNING)
 
 
-def feature_expectations(contract: Contract, min_rows: int) -> list[Expectation]:
-    """Row count, then each feature's presence, emptiness, bounds and categories; ids' presence."""
+def feature_expectations(contract: Contract, min_rows: int, values: bool) -> list[Expectation]:
+    """Row count, then each feature's presence and, with `values`, its emptiness, bounds and
+    categories; ids' presence."""
     import great_expectations.expectations as gxe
 
     checks_: list[Expectation] = [
@@ -52,6 +54,8 @@ def feature_expectations(contract: Contract, min_rows: int) -> list[Expectation]
     for feature in contract.features:
         column = feature.name
         checks_.append(gxe.ExpectColumnToExist(column=column))
+        if not values:
+            continue
         if not feature.nullable:
             checks_.append(gxe.ExpectColumnValuesToNotBeNull(column=column))
         if feature.min is not None or feature.max is not None:
@@ -149,7 +153,7 @@ def training_suite(contract: Contract) -> ExpectationSuite:
     return _suite(
         "training",
         [
-            *feature_expectations(contract, min_rows=MIN_TRAINING_ROWS),
+            *feature_expectations(contract, min_rows=MIN_TRAINING_ROWS, values=True),
             *label_expectations(contract),
             *checks.training_checks(contract),
         ],
@@ -157,9 +161,15 @@ def training_suite(contract: Contract) -> ExpectationSuite:
 
 
 def features_suite(contract: Contract) -> ExpectationSuite:
-    """Features of batch-prediction input, then your features checks."""
+    """Batch-prediction input: every feature's column (text in a numeric one is reported
+    too), then your features checks. Its values are the model's to judge: each row is
+    answered, and flagged where it holds what the model never saw (`profile.py`)."""
     return _suite(
-        "features", [*feature_expectations(contract, min_rows=1), *checks.features_checks(contract)]
+        "features",
+        [
+            *feature_expectations(contract, min_rows=1, values=False),
+            *checks.features_checks(contract),
+        ],
     )
 
 

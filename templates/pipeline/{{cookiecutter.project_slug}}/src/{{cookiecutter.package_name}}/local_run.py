@@ -47,6 +47,7 @@ class LocalRunResult:
     decision: dict[str, Any] | None = None
     resolved: str | None = None
     warnings: list[str] = field(default_factory=list)
+    flagged: str | None = None  # batch prediction: the rows with values the model never saw
 
 
 def init_local(output_dir: Path) -> None:
@@ -82,6 +83,7 @@ def _run_pipeline(
     name: str,
     output_dir: Path,
     verbose: bool,
+    per_candidate: dict[str, int] | None = None,
     **arguments: Any,
 ) -> tuple[Any, Path | None, Path, list[Step]]:
     """Run a pipeline function locally: its output, its folder, its log file and its steps.
@@ -92,7 +94,9 @@ def _run_pipeline(
     log_file = output_dir / f".{name}-{stamp}.log"
     failure_file = output_dir / f".{name}-{stamp}.failure.json"
     before = {p.name for p in output_dir.glob(f"{name}-*")}
-    console = Console(log_file.open("w", encoding="utf-8"), sys.stdout, verbose)
+    console = Console(
+        log_file.open("w", encoding="utf-8"), sys.stdout, verbose, dict(per_candidate or {})
+    )
     error: BaseException | None = None
     output = None
     try:
@@ -120,7 +124,7 @@ def _why(steps: list[Step], failure_file: Path, error: BaseException, log_file: 
     """The failed step, the reason it gave and what to do, for the run's last lines."""
     from {{ cookiecutter.package_name }}.console import plain
 
-    failed = next((s.name for s in reversed(steps) if s.status == "FAILED"), None)
+    failed = next((s.label or s.name for s in reversed(steps) if s.status == "FAILED"), None)
     try:
         record = json.loads(failure_file.read_text(encoding="utf-8"))
         failure_file.unlink()
@@ -145,6 +149,14 @@ def _artifact(run_dir: Path | None, task: str, name: str) -> dict[str, Any] | No
         return None
     found: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
     return found
+
+
+def _artifact_metadata(run_dir: Path | None, task: str, output: str) -> dict[str, Any]:
+    """The metadata a task of the run gave its output artifact `output` ({} if none)."""
+    executed = _artifact(run_dir, task, "executor_output.json") or {}
+    found = executed.get("artifacts", {}).get(output, {}).get("artifacts") or [{}]
+    metadata: dict[str, Any] = found[0].get("metadata") or {}
+    return metadata
 
 
 def source_commit() -> str:
@@ -181,9 +193,11 @@ def run_training(
     threshold: float | None = None,
     params: dict[str, str] | None = None,
     verbose: bool = False,
+    sample_data: bool = False,
 ) -> LocalRunResult:
     """Run the training pipeline: candidates one after another, the best exported under
-    output_dir/models/, registered, and compared with the champion."""
+    output_dir/models/, registered, and compared with the champion (`sample_data`: the data
+    is the project's sample, whose model never takes the champion from one of other data)."""
     from {{ cookiecutter.package_name }}.contract import load_contract
     from {{ cookiecutter.package_name }}.model import params_from
     from {{ cookiecutter.package_name }}.pipelines import (
@@ -210,6 +224,7 @@ def run_training(
         TRAINING_PIPELINE,
         output_dir,
         verbose,
+        {"train": len(candidates), "evaluate": len(candidates)},
         data_uri=str(Path(data or settings.data_path).resolve()),
         candidates=[json.dumps(candidate) for candidate in candidates],
         metric=metric,
@@ -223,6 +238,7 @@ def run_training(
         model_name=settings.model_name,
         registry_staging_uri=settings.registry_staging_uri,
         source_commit=source_commit(),
+        sample_data=sample_data,
     )
     passed = bool(task.output)
     exported = passed and (export_dir / "metadata.json").is_file()
@@ -250,6 +266,7 @@ def run_batch_prediction(
         BATCH_PREDICTION_PIPELINE,
         batch_prediction_pipeline,
     )
+    from {{ cookiecutter.package_name }}.steps.predict import PREDICTIONS_FILE
 
     output_dir = settings.output_dir.resolve()
     init_local(output_dir)
@@ -263,6 +280,7 @@ def run_batch_prediction(
         data_uri=str(Path(data or settings.data_path).resolve()),
         registry_uri=registry_location(settings),
         registry_staging_uri=settings.registry_staging_uri,
+        max_flagged_share=settings.max_flagged_share,
     )
     monitoring = [
         f"monitoring (not fatal): {r['summary']}" for r in _reports(run_dir) if not r["success"]
@@ -272,7 +290,7 @@ def run_batch_prediction(
         run_dir,
         log_file,
         steps,
-        predictions_uri=Path(task.output.path),
+        predictions_uri=Path(task.output.path) / PREDICTIONS_FILE,
         resolved=str(
             (_artifact(run_dir, "resolve-model", "executor_output.json") or {})
             .get("parameterValues", {})
@@ -280,4 +298,5 @@ def run_batch_prediction(
             or uri
         ),
         warnings=monitoring,
+        flagged=_artifact_metadata(run_dir, "predict", "predictions").get("flagged"),
     )

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from kfp import dsl
 
 from {{ cookiecutter.package_name }} import components as c
+from {{ cookiecutter.package_name }}.contract import MAX_FLAGGED_SHARE
 from {{ cookiecutter.package_name }}.steps.evaluate import default_contract_gate
 
 # Pipeline names: lowercase letters, digits and dashes (KFP's and Vertex AI's rule).
@@ -48,6 +49,7 @@ def make_training_pipeline(parallelism: int = DEFAULT_PARALLELISM) -> Callable[.
         model_name: str = NAME,
         registry_staging_uri: str = "",
         source_commit: str = "",
+        sample_data: bool = False,
     ) -> bool:
         """Return whether the best candidate passed the gate (and so was registered)."""
         ingest_task = c.ingest(source=data_uri)
@@ -79,6 +81,7 @@ def make_training_pipeline(parallelism: int = DEFAULT_PARALLELISM) -> Callable[.
                 model=select_task.outputs["best_model"],
                 evaluation=select_task.outputs["best_evaluation"],
                 export_uri=export_uri,
+                run_id=dsl.PIPELINE_JOB_NAME_PLACEHOLDER,
             )
             export_task.set_caching_options(False)
             register_task = c.register_model(
@@ -90,6 +93,7 @@ def make_training_pipeline(parallelism: int = DEFAULT_PARALLELISM) -> Callable[.
                 staging_uri=registry_staging_uri,
                 source_commit=source_commit,
                 pipeline_run=dsl.PIPELINE_JOB_NAME_PLACEHOLDER,
+                sample_data=sample_data,
             )
             register_task.set_caching_options(False)
             promote_task = c.promote(
@@ -122,8 +126,9 @@ def batch_prediction_pipeline(
     registry_uri: str = "registry",
     registry_staging_uri: str = "",
     fail_on_drift: bool = False,
+    max_flagged_share: float = MAX_FLAGGED_SHARE,
 ) -> dsl.Dataset:
-    """Return the predictions table (CSV)."""
+    """Return the predictions (a folder holding predictions.csv)."""
     model_task = c.resolve_model(
         model_uri=model_uri, registry_uri=registry_uri, staging_uri=registry_staging_uri
     )
@@ -138,8 +143,11 @@ def batch_prediction_pipeline(
     )
     input_check.set_display_name("validate-input")
 
+    # Every row answered, with its warnings; more than max_flagged_share flagged fails.
     predict_task = c.predict(
-        model=model_task.outputs["model"], dataset=ingest_task.outputs["dataset"]
+        model=model_task.outputs["model"],
+        dataset=ingest_task.outputs["dataset"],
+        max_flagged_share=max_flagged_share,
     ).after(input_check)
 
     # Model monitoring: ranges and distribution bounds of the predictions.

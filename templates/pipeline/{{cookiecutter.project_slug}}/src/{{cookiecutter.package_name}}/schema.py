@@ -19,12 +19,14 @@ from typing import TYPE_CHECKING, Any
 from {{ cookiecutter.package_name }}.contract import (
     CONTRACT_FILE,
     CONTRACT_HEADER,
+    MISSING_TOKENS,
     TASKS,
     Contract,
     ContractError,
     Feature,
     Label,
     Scalar,
+    parse_contract,
     write_contract,
 )
 from {{ cookiecutter.package_name }}.steps.io import DataError
@@ -37,9 +39,25 @@ MAX_CLASSES = 50  # a text label with more distinct values is not taken as class
 MAX_NUMERIC_CLASSES = 20  # a whole-number label with at most this many values is classes
 NUMERIC_SHARE = 0.9  # a text column whose values are this often numbers is numeric
 SAMPLE_ROWS = 400
+# The project's sample data: what the tests and a plain `make run` use, and what `make schema`
+# rewrites as synthetic rows. A model trained on it never takes the champion from one trained
+# on other data (steps/promote.py).
+SAMPLE_DATA = Path("data") / "sample.csv"
 PROJECT = "{{ cookiecutter.project_slug }}"
 POSITIVE_NAMES = {"1", "true", "yes", "y", "positive", "pos"}
 ID_NAME = re.compile(r"(^|[^a-z])id$", re.IGNORECASE)
+
+
+class SchemaError(ContractError):
+    """The table cannot make a contract: the message says which column and why."""
+
+    hint = "fix the table, or choose other columns (LABEL=, TASK=, IDS=), then make schema again"
+
+
+class LabelError(SchemaError):
+    """LABEL is missing or names no column of the table."""
+
+    hint = "give LABEL= the column to predict, exactly as the table's header writes it"
 
 
 @dataclass
@@ -61,7 +79,7 @@ def read_csv(path: str | Path) -> pd.DataFrame:
     if not path.is_file():
         raise DataError(f"no data file {str(path)!r}")
     try:
-        frame = pd.read_csv(path)
+        frame = pd.read_csv(path, keep_default_na=False, na_values=list(MISSING_TOKENS))
     except pd.errors.EmptyDataError:
         raise DataError(f"{str(path)!r} is empty: it needs a header row and data rows") from None
     except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as error:
@@ -159,17 +177,17 @@ def infer_label(frame: pd.DataFrame, name: str, task: str | None) -> tuple[str, 
     column = frame[name]
     if column.isna().any():
         count = int(column.isna().sum())
-        raise ContractError(
+        raise SchemaError(
             f"label {name!r} is empty on {count} of {len(column)} rows: every training row "
             "needs a label (drop those rows first)"
         )
     numbers, bad = _as_numbers(column)
     numeric = not bad
     if task is not None and task not in TASKS:
-        raise ContractError(f"task {task!r} is not one of {', '.join(TASKS)}")
+        raise SchemaError(f"task {task!r} is not one of {', '.join(TASKS)}")
     distinct = column.nunique()
     if distinct < 2:
-        raise ContractError(
+        raise SchemaError(
             f"label {name!r} has one value only ({column.iloc[0]!r}): a model needs at least "
             "two classes, or a varying value"
         )
@@ -188,13 +206,13 @@ def infer_label(frame: pd.DataFrame, name: str, task: str | None) -> tuple[str, 
         elif distinct <= MAX_CLASSES:
             task = "multiclass"
         else:
-            raise ContractError(
+            raise SchemaError(
                 f"label {name!r} has {distinct} distinct text values: too many classes (at most "
                 f"{MAX_CLASSES}) for classification, and text cannot be a regression label"
             )
     if task == "regression":
         if not numeric:
-            raise ContractError(
+            raise SchemaError(
                 f"regression needs a numeric label: {name!r} has text such as {bad[:3]}"
             )
         low, high = bounds(numbers, whole)
@@ -203,11 +221,11 @@ def infer_label(frame: pd.DataFrame, name: str, task: str | None) -> tuple[str, 
         )
         return task, label
     if task == "binary" and distinct != 2:
-        raise ContractError(
+        raise SchemaError(
             f"a binary label has 2 values; {name!r} has {distinct}: use task multiclass"
         )
     if task == "multiclass" and distinct < 3:
-        raise ContractError(f"a multiclass label has 3 values or more; {name!r} has 2: use binary")
+        raise SchemaError(f"a multiclass label has 3 values or more; {name!r} has 2: use binary")
     text = (
         column.astype(str)
         if not numeric
@@ -224,6 +242,20 @@ def infer_label(frame: pd.DataFrame, name: str, task: str | None) -> tuple[str, 
     return task, Label(name=name, classes=classes, positive_class=positive, shares=shares)
 
 
+def _close_column(name: str, columns: list[str]) -> str | None:
+    """The column `name` most likely meant: the same but for case and spaces, else a near one."""
+    import difflib
+
+    def folded(text: str) -> str:
+        return " ".join(text.split()).casefold()
+
+    same = [c for c in columns if folded(c) == folded(name)]
+    if same:
+        return same[0]
+    near = difflib.get_close_matches(name, columns, n=1, cutoff=0.8)
+    return near[0] if near else None
+
+
 def infer_contract(
     frame: pd.DataFrame,
     label: str,
@@ -233,20 +265,22 @@ def infer_contract(
 ) -> Inferred:
     """The contract of a table: its label, task, features and id columns."""
     columns = [str(c) for c in frame.columns]
+    if not label:
+        raise LabelError(f"LABEL is required: the column of {source} to predict, one of {columns}")
     if label not in columns:
         hint = ""
         if len(columns) == 1 and ";" in columns[0]:
             hint = " (separated by ';'? the pipeline reads comma-separated CSV)"
-        raise ContractError(
+        elif close := _close_column(label, columns):
+            hint = f" (did you mean {close!r}?)"
+        raise LabelError(
             f"label {label!r} is not a column of {source}{hint}: its columns are {columns}"
         )
     if ids is not None:
         if unknown := [c for c in ids if c not in columns]:
-            raise ContractError(
-                f"id column(s) {unknown} not in {source}: its columns are {columns}"
-            )
+            raise SchemaError(f"id column(s) {unknown} not in {source}: its columns are {columns}")
         if label in ids:
-            raise ContractError(f"{label!r} cannot be both the label and an id column")
+            raise SchemaError(f"{label!r} cannot be both the label and an id column")
     chosen_task, label_spec = infer_label(frame, label, task)
     notes: list[str] = []
     skipped: list[str] = []
@@ -267,10 +301,12 @@ def infer_contract(
         else:
             features.append(made)
     if not features:
-        raise ContractError(f"{source} has no usable feature column besides the label {label!r}")
-    contract = Contract.model_validate(
-        {"task": chosen_task, "label": label_spec, "features": features, "ids": ids}
-    )
+        raise SchemaError(f"{source} has no usable feature column besides the label {label!r}")
+    spec = {"task": chosen_task, "label": label_spec, "features": features, "ids": ids}
+    try:
+        contract = parse_contract(spec, source)
+    except ContractError as error:
+        raise SchemaError(str(error)) from None
     return Inferred(contract, source, len(frame), notes, skipped)
 
 
@@ -311,6 +347,26 @@ def source_tree_root() -> Path:
             f"{CONTRACT_FILE} is not in a project's source tree: run make schema in the project"
         )
     return root
+
+
+def sample_data_file() -> Path | None:
+    """The project's sample data file (None outside a source tree, as in an image)."""
+    try:
+        return source_tree_root() / SAMPLE_DATA
+    except ContractError:
+        return None
+
+
+def is_sample_data(path: str | Path) -> bool:
+    """Whether `path` is the project's sample data: that file, or a copy of it."""
+    from {{ cookiecutter.package_name }}.model import file_sha256
+
+    sample, data = sample_data_file(), Path(path)
+    if sample is None or not sample.is_file() or not data.is_file():
+        return False
+    if data.resolve() == sample.resolve():
+        return True
+    return data.stat().st_size == sample.stat().st_size and file_sha256(data) == file_sha256(sample)
 
 
 def write_schema(

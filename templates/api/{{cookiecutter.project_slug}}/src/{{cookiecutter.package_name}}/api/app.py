@@ -43,12 +43,15 @@ from {{ cookiecutter.package_name }}.api.schemas import (
     HealthResponse,
     ModelInfo,
     ReadyResponse,
+    describe_feature,
     request_model,
     response_model,
 )
 from {{ cookiecutter.package_name }}.contract import (
     PREDICTION,
+    PROBABILITIES,
     PROBABILITY,
+    WARNINGS,
     Contract,
     load_contract,
 )
@@ -85,7 +88,7 @@ def configured_fallback(contract: Contract, value: float | str | None) -> dict[s
         rates = dict.fromkeys(contract.class_keys, 0.0) | {key: 1.0}
         return {
             PREDICTION: contract.classes[contract.class_keys.index(key)],
-            "probabilities": rates,
+            PROBABILITIES: rates,
         }
     try:
         number = float(value)
@@ -246,6 +249,23 @@ def create_app(settings: Settings | None = None, *, loader: Loader | None = None
     app.state.settings = settings
     app.state.metrics = metrics
 
+    def openapi() -> dict[str, Any]:
+        """FastAPI's schema, each feature described with the loaded model's training range."""
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        schema = FastAPI.openapi(app)
+        training_range = getattr(state.predictor, "training_range", None)
+        record = schema.get("components", {}).get("schemas", {}).get("Record", {})
+        for feature in contract.features:
+            field = record.get("properties", {}).get(feature.name)
+            if training_range is not None and field is not None:
+                field["description"] = describe_feature(feature, training_range(feature.name))
+        if not state.started:  # asked before the model loaded: describe it again later
+            app.openapi_schema = None
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]  # FastAPI's documented override
+
     @app.exception_handler(RequestValidationError)
     async def validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
         # Every problem of every record, minus "input" and "ctx": echoing the input can be
@@ -263,12 +283,23 @@ def create_app(settings: Settings | None = None, *, loader: Loader | None = None
             return state.predictor.fallback()
         return contract.fallback_answer()
 
-    def fallback(request_id: str, rows: int, reason: str) -> Response:
+    features = len(contract.features)
+    id_names = contract.ids
+
+    def with_ids(ids: list[list[Any]], answers: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Each answer after the ids its record had (batch prediction's columns, in order)."""
+        return [
+            {name: v for name, v in zip(id_names, values, strict=True) if v is not None} | answer
+            for values, answer in zip(ids, answers, strict=True)
+        ]
+
+    def fallback(request_id: str, rows: int, reason: str, ids: list[list[Any]]) -> Response:
         metrics.fallbacks.labels(reason=reason).inc()
         metrics.observe_rows(rows, fallback=True)
         meta = state.predictor.metadata if state.predictor is not None else None
+        answer = fallback_answer() | {WARNINGS: []}
         body = {
-            "predictions": [fallback_answer()] * rows,
+            "predictions": with_ids(ids, [answer] * rows) if id_names else [answer] * rows,
             "model_name": meta.name if meta else FALLBACK_NAME,
             "model_version": meta.version if meta else FALLBACK_NAME,
             "fallback": True,
@@ -279,12 +310,16 @@ def create_app(settings: Settings | None = None, *, loader: Loader | None = None
     async def predict(body: Any, request: Request) -> Response:
         """One answer per record; the fallback when the model cannot answer."""
         rows = [list(record.__dict__.values()) for record in body.records]
+        ids: list[list[Any]] = []
+        if id_names:  # the record's id columns come after its features
+            ids = [row[features:] for row in rows]
+            rows = [row[:features] for row in rows]
         count = len(rows)
         request_id: str = request.state.request_id
         predictor = state.predictor
         if predictor is None:
             logger.error("model not loaded; serving fallback", reason=state.load_error, rows=count)
-            return fallback(request_id, count, "model_not_loaded")
+            return fallback(request_id, count, "model_not_loaded", ids)
         if state.order is not None:
             rows = [[row[i] for i in state.order] for row in rows]
         try:
@@ -295,13 +330,20 @@ def create_app(settings: Settings | None = None, *, loader: Loader | None = None
                 state.predict_error = f"prediction failed ({type(error).__name__})"
                 state.predict_error_at = time.monotonic()
             logger.exception("prediction failed; serving fallback", rows=count)
-            return fallback(request_id, count, "predict_error")
+            return fallback(request_id, count, "predict_error", ids)
         if not all_finite(answers):
             # Extreme (but finite) inputs can overflow a model: the fallback answers this
             # request. A data problem, not a model fault, so /ready stays green.
             logger.warning("model gave non-finite values; serving fallback", rows=count)
-            return fallback(request_id, count, "non_finite_output")
+            return fallback(request_id, count, "non_finite_output", ids)
         metrics.observe_rows(count, fallback=False)
+        for found in answers:  # a Predictor of another framework may say nothing
+            if WARNINGS not in found:
+                found[WARNINGS] = []
+            elif found[WARNINGS]:
+                metrics.observe_warnings(found[WARNINGS])
+        if id_names:
+            answers = with_ids(ids, answers)
         if state.consecutive_failures:
             state.consecutive_failures = 0
             state.predict_error = None

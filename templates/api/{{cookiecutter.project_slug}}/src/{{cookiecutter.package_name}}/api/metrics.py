@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, Info
 
@@ -46,6 +47,12 @@ class Metrics:
             buckets=BATCH_BUCKETS,
             registry=registry,
         )
+        self.input_warnings = Counter(
+            "model_input_warnings",
+            "Values the model never saw in training, answered and flagged (profile.py)",
+            ["kind", "column"],
+            registry=registry,
+        )
         self.ready = Gauge(
             "model_ready", "1 when the model is loaded and healthy", registry=registry
         )
@@ -69,6 +76,11 @@ class Metrics:
         if observe is None:
             observe = self._latency[(method, route)] = self.latency.labels(method, route).observe
         observe(seconds)
+
+    def observe_warnings(self, flags: Sequence[dict[str, Any]]) -> None:
+        """Count one answer's warnings by kind and column."""
+        for flag in flags:
+            self.input_warnings.labels(flag["kind"], flag["column"]).inc()
 
     def observe_rows(self, rows: int, *, fallback: bool) -> None:
         """Count the records answered, by the model or by the fallback."""

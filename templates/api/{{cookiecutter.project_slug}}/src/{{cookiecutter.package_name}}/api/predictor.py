@@ -14,11 +14,14 @@ import posixpath
 import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from {{ cookiecutter.package_name }}.contract import Contract
+
+if TYPE_CHECKING:
+    from {{ cookiecutter.package_name }}.registry import Version
 
 METADATA_FILE = "metadata.json"
 LEGACY_MODEL_FILE = "model.joblib"  # older exports name no model_file
@@ -45,7 +48,8 @@ class Predictor(Protocol):
     """One small interface for every framework.
 
     `predict` takes rows whose values follow `contract.features` and returns one answer per
-    row: `{"prediction": ...}`, plus `probability` (binary) or `probabilities` (multiclass).
+    row: `{"prediction": ...}`, plus `probability` (binary) or `probabilities` (multiclass),
+    and optionally `warnings` (what the row had that the model never saw: profile.py).
     Any exception is a model fault, which the service answers with the fallback.
     """
 
@@ -99,6 +103,11 @@ class ModelPredictor:
         answer: dict[str, Any] = self.model.fallback()
         return answer
 
+    def training_range(self, name: str) -> tuple[float, float] | None:
+        """A numeric feature's range in the model's training data (the OpenAPI docs say it)."""
+        found: tuple[float, float] | None = self.model.profile.training_range(name)
+        return found
+
 
 def download_gcs(uri: str, dest: Path) -> Path:
     """Copy the model folder `gs://bucket/folder` (or the folder of `gs://.../file`) into
@@ -131,26 +140,35 @@ def local_folder(uri: str) -> Path:
     return folder
 
 
-def load_folder(
-    uri: str, allow_pickle: bool = False, registry_uri: str = "registry", **options: Any
-) -> ModelPredictor:
-    """The default loader: a model folder (or a file in it), local or on gs://, or a
-    registered version (`models:/<name>/<version>`, `models:/<name>@<alias>`) of the registry
-    at `registry_uri`, resolved now; a pickle (older exports) only with `allow_pickle`."""
-    from {{ cookiecutter.package_name }}.contract import ContractError
-    from {{ cookiecutter.package_name }}.model import load_model
+def model_folder(
+    uri: str, registry_uri: str = "registry", **options: Any
+) -> tuple[Path, Version | None]:
+    """The local model folder of every MODEL_URI the service takes: a folder (or a file in
+    it), local or on gs://, or a registered version (`models:/<name>/<version>`,
+    `models:/<name>@<alias>`) of the registry at `registry_uri`, resolved now; and the
+    registered version, if it is one. ContractError (RegistryError...) names what is wrong."""
     from {{ cookiecutter.package_name }}.registry import (
         is_model_uri,
         open_registry,
         resolve,
     )
 
-    registered = None
+    if is_model_uri(uri):
+        registered, folder = resolve(uri, open_registry(registry_uri, **options))
+        return folder, registered
+    return local_folder(uri), None
+
+
+def load_folder(
+    uri: str, allow_pickle: bool = False, registry_uri: str = "registry", **options: Any
+) -> ModelPredictor:
+    """The default loader: the model at `uri` (see `model_folder`); a pickle (older
+    exports) only with `allow_pickle`."""
+    from {{ cookiecutter.package_name }}.contract import ContractError
+    from {{ cookiecutter.package_name }}.model import load_model
+
     try:
-        if is_model_uri(uri):
-            registered, folder = resolve(uri, open_registry(registry_uri, **options))
-        else:
-            folder = local_folder(uri)
+        folder, registered = model_folder(uri, registry_uri, **options)
         model = load_model(folder, allow_pickle=allow_pickle)
     except ContractError as error:  # RegistryError and the model's own errors too
         raise ModelLoadError(str(error)) from None

@@ -3,48 +3,76 @@
 The record and prediction models are built from the data contract when the app is created, so
 requests are checked against it even when no model is loaded: every feature by its name
 (spaces, '/', accents and all), numbers where the contract has numeric features, text where it
-has categorical ones, and nothing else.
+has categorical ones, null for an empty value, the contract's id columns if the client has them,
+and nothing else. A record's values are the model's to judge, as in batch prediction: what it
+never saw in training is answered, and named in the answer's `warnings` (profile.py).
 """
 
 from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictStr, create_model
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, create_model
 
-from {{ cookiecutter.package_name }}.contract import Contract
+from {{ cookiecutter.package_name }}.contract import Contract, Feature
 
 # Strict: JSON numbers only (no "1.5" or true); finite: NaN and Infinity are a 422.
 Number = Annotated[float, Field(strict=True, allow_inf_nan=False)]
 Label = bool | int | float | str
 
 
+def describe_feature(feature: Feature, training_range: tuple[float, float] | None = None) -> str:
+    """A feature's OpenAPI description: its kind, the range the loaded model saw in training
+    (once one is loaded), the contract's wider validation bounds, its categories."""
+    described = feature.description or f"{feature.kind} feature"
+    if training_range is not None:
+        low, high = training_range
+        described += f"; training range: {low:g} to {high:g} (outside it: answered, with a warning)"
+    if feature.min is not None or feature.max is not None:
+        described += f"; validation bounds of the training data: {feature.min} to {feature.max}"
+    if feature.categories:
+        shown = ", ".join(feature.categories[:20])
+        described += f"; categories: {shown} (another: answered, with a warning)"
+    if not feature.nullable:
+        described += "; null: answered, with a warning (it was never empty in training)"
+    return described
+
+
 def record_model(contract: Contract) -> type[BaseModel]:
-    """One record: the contract's features, in its order, under their own names."""
+    """One record: the contract's features, in its order, under their own names (each may be
+    null: an empty value; only a nullable one may be left out), then its id columns."""
     fields: dict[str, Any] = {}
     for index, feature in enumerate(contract.features):
         kind: Any = Number if feature.kind == "numeric" else StrictStr
-        if feature.nullable:
-            kind = kind | None
-        described = feature.description or f"{feature.kind} feature"
-        if feature.min is not None or feature.max is not None:
-            described += f" (from {feature.min} to {feature.max} in training)"
-        if feature.categories:
-            shown = ", ".join(feature.categories[:20])
-            described += f"; seen in training: {shown}"
         field = Field(
             default=None if feature.nullable else ...,
             alias=feature.name,
-            description=described,
+            description=describe_feature(feature),
         )
-        fields[f"f{index}"] = (kind, field)
+        fields[f"f{index}"] = (kind | None, field)
+    for index, name in enumerate(contract.ids):
+        field = Field(default=None, alias=name, description="An id, returned with the answer.")
+        fields[f"i{index}"] = (StrictStr | StrictInt | None, field)
     config = ConfigDict(extra="forbid", populate_by_name=False)
     return create_model("Record", __config__=config, **fields)
 
 
+class InputWarning(BaseModel):
+    """A value the model never saw in training: answered as the model handles it, and named."""
+
+    column: str
+    kind: Literal["unseen_category", "out_of_range", "missing"]
+    value: Any = Field(description="The value as received (null: empty).")
+    message: str
+
+
 def prediction_model(contract: Contract) -> type[BaseModel]:
-    """One answer, per task: what batch prediction writes for the same row."""
-    fields: dict[str, Any] = {}
+    """One answer, per task: what batch prediction writes for the same row (its ids, when the
+    record had them; its outputs; its warnings)."""
+    fields: dict[str, Any] = {
+        f"i{index}": (str | int | None, Field(default=None, alias=name))
+        for index, name in enumerate(contract.ids)
+    }
     if contract.task == "regression":
         fields["prediction"] = (float, Field(description="The predicted value."))
     else:
@@ -60,6 +88,10 @@ def prediction_model(contract: Contract) -> type[BaseModel]:
             dict[str, float],
             Field(description="The probability of each class, by class."),
         )
+    fields["warnings"] = (
+        list[InputWarning],
+        Field(description="What the record had that the model never saw in training."),
+    )
     return create_model("Prediction", **fields)
 
 

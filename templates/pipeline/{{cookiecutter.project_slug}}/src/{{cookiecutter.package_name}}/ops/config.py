@@ -1,6 +1,9 @@
 {% extends "ops/config.py.j2" %}
 {%- block imports %}from pydantic import Field
 {% endblock %}
+{%- block first_party_imports %}
+from {{ cookiecutter.package_name }}.contract import MAX_FLAGGED_SHARE
+{% endblock %}
 {%- block fields %}
 
     # Local runs (`make run`): paths relative to the working directory.
@@ -24,6 +27,9 @@
     # Batch prediction of older exports, pickles (model.joblib): loading one runs the code it
     # names, so only when you trust the file. The safe formats need nothing.
     allow_pickle_models: bool = False
+    # Batch prediction fails when more than this share of rows have values the model never
+    # saw in training (a category, a value outside the range, an empty value): contract.py.
+    max_flagged_share: float = Field(default=MAX_FLAGGED_SHARE, ge=0, le=1)
     random_seed: int = 42
 
     # Vertex AI Pipelines: empty until you deploy (`submit --dry-run` uses placeholders).

@@ -1,8 +1,12 @@
-"""Export: the servable model folder (model file and metadata.json), with its scores."""
+"""Export: the servable model folder (model file and metadata.json), with its scores and its
+own version: the pipeline run's name, unique per run, so two models never share one (the
+registry's version number names it in `models:/` URIs)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import shutil
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -21,9 +25,11 @@ def export_model(
     dest_dir: str | Path,
     evaluation: dict[str, Any],
     extra: dict[str, Any] | None = None,
+    version: str = "",
 ) -> Path:
-    """Copy the model folder to `dest_dir` and add the name, version and scores to its
-    metadata.json. The folder is what a serving API's MODEL_URI takes."""
+    """Copy the model folder to `dest_dir` and add the name, version (`version`, else a new
+    unique one) and scores to its metadata.json. The folder is what a serving API's MODEL_URI
+    takes."""
     source, dest = local_path(model_dir), local_path(dest_dir)
     dest.mkdir(parents=True, exist_ok=True)
     for path in source.iterdir():
@@ -31,9 +37,9 @@ def export_model(
             shutil.copyfile(path, dest / path.name)
     metadata = {
         "name": MODEL_NAME,
-        "version": __version__,
-        "package_version": __version__,
         **read_metadata(source),
+        "version": version or unique_version(),
+        "package_version": __version__,
         "metrics": evaluation["metrics"],
         "gate": {
             "metric": evaluation["metric"],
@@ -43,5 +49,11 @@ def export_model(
         **(extra or {}),
     }
     write_metadata(metadata, dest)
-    logger.info("exported", path=str(dest))
+    logger.info("exported", path=str(dest), model_version=metadata["version"])
     return dest
+
+
+def unique_version() -> str:
+    """A version for a model exported outside a pipeline run: the time and a random part."""
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%d-%H%M%S")
+    return f"{MODEL_NAME}-{stamp}-{uuid.uuid4().hex[:8]}"

@@ -1,6 +1,13 @@
 """Promote: the challenger replaces the champion only if it is strictly better by the gate's
 metric on the same held-out rows (a tie keeps the champion); the first version becomes the
-champion. Every decision, with both scores, is kept in the registry's history."""
+champion. Every decision, with both scores, is kept in the registry's history.
+
+The project's sample data (synthetic once `make schema` ran) is for checking the engineering:
+a model trained on it never replaces a champion trained on other data (it is registered, and
+`make promote` can still make it the champion), and a model of other data always replaces a
+champion trained on it. Between two models of real data, the scores decide: next month's table
+promotes a better model as usual.
+"""
 
 from __future__ import annotations
 
@@ -57,6 +64,11 @@ def decide(challenger: float, champion: float | None, metric: str) -> bool:
     return challenger > champion if greater_is_better(metric) else challenger < champion
 
 
+def trained_on_sample(version: Version) -> bool:
+    """Whether the version was trained on the project's sample data (its lineage says)."""
+    return bool(version.lineage.get("sample_data"))
+
+
 @reported()
 def promote(
     registry_uri: str,
@@ -71,8 +83,17 @@ def promote(
     challenger = get_version(registry, name, version, None)
     score = float(challenger.metrics[metric])
     champion = champion_of(registry, name)
+    best: float | None = None
     if champion is None:
-        best, reason = None, "first version: it becomes the champion"
+        promoted, reason = True, "first version: it becomes the champion"
+    elif trained_on_sample(challenger) and not trained_on_sample(champion):
+        promoted = False
+        reason = (
+            f"trained on the project's sample data, and the champion {champion.uri} on other "
+            f"data: not promoted (make promote MODEL_URI={challenger.uri} does it by hand)"
+        )
+    elif trained_on_sample(champion) and not trained_on_sample(challenger):
+        promoted, reason = True, f"the champion {champion.uri} was trained on the sample data"
     else:
         best = champion_score(registry, champion, test_path, metric)
         reason = (
@@ -80,7 +101,7 @@ def promote(
             if best is None
             else f"{metric} {score:.4f} against the champion's {best:.4f}"
         )
-    promoted = decide(score, best, metric)
+        promoted = decide(score, best, metric)
     if promoted:
         registry.set_alias(name, CHAMPION, version)
     winner = challenger if promoted or champion is None else champion

@@ -114,13 +114,16 @@ def _failure(item: dict[str, Any]) -> Failure:
     result = item.get("result") or {}
     exception = item.get("exception_info") or {}
     error = exception.get("exception_message") if exception.get("raised_exception") else None
-    values = result.get("unexpected_list", result.get("partial_unexpected_list")) or []
+    values: list[Any] = []  # each offending value once, in the order found
+    for found in result.get("unexpected_list", result.get("partial_unexpected_list")) or []:
+        if found not in values:
+            values.append(found)
     return Failure(
         expectation=str(config.get("type", "?")),
         column=kwargs.get("column"),
         kwargs=kwargs,
         unexpected_count=result.get("unexpected_count"),
-        unexpected_values=list(values),
+        unexpected_values=values,
         observed_value=result.get("observed_value"),
         error=error,
     )
@@ -227,5 +230,5 @@ def validate_file(
         logger.error("validation failed", suite=suite_name, failed=len(report.failures))
         raise DataValidationError(report)
     else:
-        logger.warning("validation failed (not fatal)", suite=suite_name, details=report.summary())
+        logger.warning("validation failed", suite=suite_name, details=report.summary())
     return report

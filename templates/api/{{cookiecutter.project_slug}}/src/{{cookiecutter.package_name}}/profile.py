@@ -1,0 +1,1 @@
+{% include "model/profile.py.j2" %}

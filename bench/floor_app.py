@@ -20,7 +20,7 @@ from fastapi.responses import Response
 PACKAGE = os.environ["PACKAGE"]
 contract = importlib.import_module(f"{PACKAGE}.contract").load_contract()
 PredictRequest = importlib.import_module(f"{PACKAGE}.api.schemas").request_model(contract, 1000)
-ANSWER = b'{"predictions":[{"prediction":0,"probability":0.5}],"fallback":false}'
+ANSWER = b'{"predictions":[{"prediction":0,"probability":0.5,"warnings":[]}],"fallback":false}'
 app = FastAPI()
 
 

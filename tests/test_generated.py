@@ -182,8 +182,9 @@ def test_pipeline_make_run_trains_locally_and_prints_the_model_uri(pipeline_proj
     assert (model / metadata["model_file"]).stat().st_size > 0
     assert metadata["gate"] == {"metric": "roc_auc", "threshold": 0.7, "passed": True}
     assert "outputs/" in (pipeline_project / ".gitignore").read_text().splitlines()
-    steps = [ln.split()[:2] for ln in lines if ln.startswith("  ")]
-    candidates = ["train", "evaluate"] * 3  # the default grid: three candidates
+    # A step line: its name (the candidate's number, for the grid's), its status, its seconds.
+    steps = [[" ".join(f[:-3]), f[-3]] for f in (ln.split() for ln in lines if ln.startswith("  "))]
+    candidates = [f"{s} (candidate {i}/3)" for i in (1, 2, 3) for s in ("train", "evaluate")]
     registry = ["export-model", "register-model", "promote"]
     expected = ["ingest", "validate-data", "split", *candidates, "select-best", *registry]
     assert steps == [[s, "ok"] for s in expected]

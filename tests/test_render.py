@@ -49,7 +49,9 @@ def expected_presence(template: str, answers: dict[str, str]) -> dict[str, bool]
     package = "src/PKG"
     rules = {
         ".github/workflows/ci.yml": answers.get("ci_provider") == "github",
+        ".github/dependabot.yml": answers.get("ci_provider") == "github",
         ".gitlab-ci.yml": answers.get("ci_provider") == "gitlab",
+        "renovate.json": answers.get("ci_provider") == "gitlab",
         "LICENSE": True,
         "README.md": True,
         ".pre-commit-config.yaml": True,

@@ -314,3 +314,27 @@ def test_the_infra_tools_lock_in_every_render_is_the_stored_one() -> None:
         tools = rendered(template) / "infra" / "tools"
         for name in ("pyproject.toml", "uv.lock"):
             assert (tools / name).read_bytes() == (INFRA_TOOLS / name).read_bytes()
+
+
+def test_infra_check_says_why_it_skips_terraform_fmt_without_terraform() -> None:
+    """Where terraform is not installed, make infra-check says that fmt is skipped and why,
+    and goes on with the other checks (here replaced by echo: they have tests of their own)."""
+    project = rendered("api")
+    path = os.pathsep.join(
+        d
+        for d in [str(Path(sys.executable).parent), *os.environ["PATH"].split(os.pathsep)]
+        if d and not (Path(d) / "terraform").exists()
+    )
+    done = subprocess.run(
+        ["make", "infra-check", "INFRA_RUN=echo", "RUN=echo"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        check=False,
+        env=clean_env({"PATH": path}),
+    )
+    assert done.returncode == 0, done.stderr
+    assert "terraform is not installed, so terraform fmt is skipped" in done.stdout
+    assert "checkov --directory infra" in done.stdout
+    assert "pytest tests/test_infra.py" in done.stdout
+    assert not (project / ".tools").exists()  # uv came from PATH: nothing was installed

@@ -70,7 +70,9 @@ def test_make_audit_looks_up_the_locks_as_exported(template: str) -> None:
         env=clean_env(),
     )
     exports = re.findall(r"uv\S* export --frozen[^\n]*", done.stdout)
-    audits = re.findall(r"pip-audit@[\d.]+ --requirement \S+ --no-deps --disable-pip", done.stdout)
+    audits = re.findall(
+        r"pip-audit@[\d.]+ --requirement \S+ --no-deps --disable-pip --strict", done.stdout
+    )
     expected = 2 if (project / "infra" / "tools" / "uv.lock").exists() else 1
     assert (len(exports), len(audits)) == (expected, expected), done.stdout
     assert any("--project infra/tools" in e for e in exports) == (expected == 2)

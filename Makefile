@@ -23,7 +23,13 @@ $(CURDIR)/.tools/bin/uv:
 	$(UV) sync --frozen
 	@touch $@
 
-install: .venv/.installed ## Create the suite's environment (.venv) from uv.lock
+# checkov, which the fast tier runs on the renders' infra/, in the environment the renders pin
+# (templates/shared/infra-tools/uv.lock): its pins would hold the suite's own packages back.
+.venv-infra/.installed: templates/shared/infra-tools/uv.lock templates/shared/infra-tools/pyproject.toml | $(UV)
+	UV_PROJECT_ENVIRONMENT=$(CURDIR)/.venv-infra $(UV) sync --frozen --project templates/shared/infra-tools
+	@touch $@
+
+install: .venv/.installed .venv-infra/.installed ## Create the suite's environments (.venv, and .venv-infra for checkov) from their locks
 
 test: install ## Run the whole suite: fast tier, then the slow tier (renders and runs each project)
 	$(PYTEST) -m "not slow" -n 2
@@ -46,7 +52,7 @@ lint: install ## Lint the suite's own code
 	$(VENV_BIN)/ruff format --check hooks tests bench
 
 clean: ## Remove build outputs and the environments
-	rm -rf build .venv .tools .pytest_cache
+	rm -rf build .venv .venv-infra .tools .pytest_cache
 
 docs: install ## Build the documentation site into build/site (strict: broken links fail)
 	$(VENV_BIN)/mkdocs build --strict

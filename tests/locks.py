@@ -4,7 +4,8 @@ A render must work offline, so the templates ship their locks: one per combinati
 answers that change a template's dependencies (`templates/shared/locks/options.j2`), stored
 in `templates/shared/locks/<template>/` and included by each project's `uv.lock`. This
 module renders each combination, runs `uv lock` in it (which keeps the stored pins, unless
-`--upgrade`, and needs the package index) and stores the result.
+`--upgrade`, and needs the package index) and stores the result; it also locks
+`templates/shared/infra-tools/` (checkov, for the pipeline and api renders' infra/tools/).
 
     python -m tests.locks [--upgrade] [--only pipeline,api]
 """
@@ -27,6 +28,9 @@ import jinja2
 from tests.suite import MENU, TEMPLATES_DIR, choices, render, run
 
 LOCKS_DIR = TEMPLATES_DIR / "shared" / "locks"
+# The infra checks' tools (checkov) have a lock of their own, the same in every render that
+# has infra/ (infra/tools/): a plain uv project, locked where it is stored.
+INFRA_TOOLS = TEMPLATES_DIR / "shared" / "infra-tools"
 UV = str(Path(sys.executable).parent / "uv")
 # A stored lock is a Jinja raw block: Jinja then skips over it instead of scanning 700 kB for
 # tags, which halves the lock's share of a render. The `-` drop the two lines' own newlines.
@@ -102,6 +106,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--upgrade", action="store_true", help="take the newest allowed versions")
     parser.add_argument("--only", default=",".join(MENU), help="templates, comma-separated")
     args = parser.parse_args(argv)
+    if {"pipeline", "api"} & set(args.only.split(",")):
+        before = (INFRA_TOOLS / "uv.lock").read_text()
+        run([UV, "lock", "--quiet", *(["--upgrade"] if args.upgrade else [])], INFRA_TOOLS)
+        state = "updated" if (INFRA_TOOLS / "uv.lock").read_text() != before else "unchanged"
+        print(f"{state:9} {(INFRA_TOOLS / 'uv.lock').relative_to(TEMPLATES_DIR)}", flush=True)
     for template in args.only.split(","):
         if template not in MENU:
             parser.error(f"--only {template!r} is not a template: choose from {', '.join(MENU)}")

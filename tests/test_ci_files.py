@@ -14,7 +14,9 @@ READY = [t for t in MENU if (TEMPLATES_DIR / t / "cookiecutter.json").exists()]
 # check-jsonschema ships the schemas, so validation needs no network.
 SCHEMAS = {
     ".github/workflows/ci.yml": "vendor.github-workflows",
+    ".github/dependabot.yml": "vendor.dependabot",
     ".gitlab-ci.yml": "vendor.gitlab-ci",
+    "renovate.json": "vendor.renovate",
 }
 CHECK = str(Path(sys.executable).parent / "check-jsonschema")
 

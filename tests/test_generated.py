@@ -194,7 +194,7 @@ def test_pipeline_make_run_trains_locally_and_prints_the_model_uri(pipeline_proj
         "champion: models:/my-pipeline/1",
     ]
     assert (pipeline_project / "registry" / "my-pipeline" / "1" / "registration.json").is_file()
-    assert "registry/" in (pipeline_project / ".gitignore").read_text().splitlines()
+    assert "/registry/" in (pipeline_project / ".gitignore").read_text().splitlines()
     [log_line] = [ln for ln in lines if ln.startswith("log: ")]
     log = Path(log_line.removeprefix("log: ")).read_text()
     assert "\x1b[" not in log

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from tests.locks import LOCKS_DIR, UV, lock_answers, lock_file, lock_options
+from tests.locks import INFRA_TOOLS, LOCKS_DIR, UV, lock_answers, lock_file, lock_options
 from tests.suite import (
     MENU,
     TEMPLATES_DIR,
@@ -105,6 +105,13 @@ def test_every_render_ships_a_lock_that_matches_its_pyproject(template: str) -> 
             "add the option that changes them to templates/shared/locks/options.j2, then run "
             "`make lock-templates`"
         )
+
+
+def test_the_infra_tools_lock_matches_its_pyproject() -> None:
+    """The infra checks' own lock (checkov; every pipeline and api render ships it as
+    infra/tools/uv.lock) is current: uv accepts it offline."""
+    result = uv("lock", "--check", "--offline", cwd=INFRA_TOOLS)
+    assert result.returncode == 0, f"run `make lock-templates`:\n{result.stderr[-1500:]}"
 
 
 def test_the_check_fails_when_pyproject_changes_without_relocking(out: Path) -> None:

@@ -7,6 +7,7 @@ import re
 import tomllib
 from pathlib import Path
 
+import hcl2
 import pytest
 import yaml
 
@@ -48,7 +49,9 @@ def expected_presence(template: str, answers: dict[str, str]) -> dict[str, bool]
     package = "src/PKG"
     rules = {
         ".github/workflows/ci.yml": answers.get("ci_provider") == "github",
+        ".github/dependabot.yml": answers.get("ci_provider") == "github",
         ".gitlab-ci.yml": answers.get("ci_provider") == "gitlab",
+        "renovate.json": answers.get("ci_provider") == "gitlab",
         "LICENSE": True,
         "README.md": True,
         ".pre-commit-config.yaml": True,
@@ -69,6 +72,36 @@ def expected_presence(template: str, answers: dict[str, str]) -> dict[str, bool]
     if template in {"pipeline", "api"}:
         rules[f"{package}/framework.py"] = True
         rules["tests/test_skops.py"] = answers["framework"] == "scikit-learn"
+    infra = template in {"pipeline", "api"}
+    ci = answers.get("ci_provider", "none")
+    for always in (
+        "infra/versions.tf",
+        "infra/backend.tf",
+        "infra/variables.tf",
+        "infra/main.tf",
+        "infra/iam.tf",
+        "infra/outputs.tf",
+        "infra/modules/identity/main.tf",
+        "infra/modules/storage/main.tf",
+        "infra/modules/registry/main.tf",
+        "infra/modules/monitoring/main.tf",
+        "infra/tools/pyproject.toml",
+        "infra/tools/uv.lock",
+        "tests/test_infra.py",
+    ):
+        rules[always] = infra
+    rules["infra/ci.tf"] = infra and ci != "none"
+    rules["infra/modules/ci/main.tf"] = infra and ci != "none"
+    rules["infra/modules/ci/github.tf"] = infra and ci == "github"
+    rules["infra/modules/ci/gitlab.tf"] = infra and ci == "gitlab"
+    # Cloud Build builds the api's image, and the pipeline's on GitLab (GitHub's runner
+    # builds it with docker).
+    rules["infra/build.tf"] = template == "api" or (template == "pipeline" and ci == "gitlab")
+    rules["infra/modules/serving/main.tf"] = template == "api"
+    rules["infra/modules/monitoring/serving.tf"] = template == "api"
+    rules["infra/modules/monitoring/sink.tf"] = template == "api"
+    rules["infra/modules/scheduling/main.tf"] = template == "pipeline"
+    rules["infra/modules/monitoring/drift.tf"] = template == "pipeline"
     if template == "pipeline":
         rules["tests/test_step_tracking.py"] = answers["tracking"] == "clearml"
         rules["Dockerfile"] = True
@@ -81,7 +114,8 @@ def expected_presence(template: str, answers: dict[str, str]) -> dict[str, bool]
 def test_render_parses_and_has_the_options_files(
     case: tuple[str, dict[str, str]], out: Path
 ) -> None:
-    """No Jinja left, every TOML/YAML/JSON parses, every .py compiles, option files exist or not."""
+    """No Jinja left, every TOML/YAML/JSON/HCL parses, every .py compiles, option files exist or
+    not."""
     template, answers = case
     project = rendered(template, **answers)
     package_dir = next((project / "src").iterdir())
@@ -96,6 +130,8 @@ def test_render_parses_and_has_the_options_files(
             json.loads(text)
         elif path.suffix == ".py":
             compile(text, str(path), "exec")
+        elif path.suffix == ".tf":
+            hcl2.loads(text)
         assert text.endswith("\n") or not text, f"{path} does not end with a newline"
         assert not re.search(r"[ \t]+$", text, re.MULTILINE), f"trailing whitespace in {path}"
     for relative, present in expected_presence(template, answers).items():

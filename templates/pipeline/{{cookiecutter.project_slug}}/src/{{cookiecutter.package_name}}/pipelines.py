@@ -1,5 +1,3 @@
-{%- set name = cookiecutter.project_slug | lower | replace("_", "-") | replace(".", "-") -%}
-{%- if name[0] in "0123456789" %}{% set name = "pipeline-" ~ name %}{% endif -%}
 """The pipelines (KFP v2): the same definitions run locally and on Vertex AI Pipelines.
 
 Training: ingest, validate, split once, train and evaluate every candidate (a grid of the
@@ -18,7 +16,7 @@ from {{ cookiecutter.package_name }}.contract import MAX_FLAGGED_SHARE
 from {{ cookiecutter.package_name }}.steps.evaluate import default_contract_gate
 
 # Pipeline names: lowercase letters, digits and dashes (KFP's and Vertex AI's rule).
-NAME = "{{ name }}"
+NAME = "{{ cookiecutter.__pipeline_name }}"
 TRAINING_PIPELINE = f"{NAME}-training"
 BATCH_PREDICTION_PIPELINE = f"{NAME}-batch-prediction"
 # The gate's defaults for the data contract's task (roc_auc, f1_macro or r2): local runs and

@@ -1,0 +1,1 @@
+{% include "infra/backend.tf.j2" %}

@@ -1,0 +1,1 @@
+{% include "infra/build.tf.j2" %}

@@ -1,0 +1,1 @@
+{% include "infra/modules/identity/main.tf.j2" %}

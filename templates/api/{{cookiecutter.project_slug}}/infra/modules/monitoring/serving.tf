@@ -1,0 +1,1 @@
+{% include "infra/modules/monitoring/serving.tf.j2" %}

@@ -1,0 +1,1 @@
+{% include "infra/modules/monitoring/sink.tf.j2" %}

@@ -1,0 +1,1 @@
+{% include "infra/modules/registry/main.tf.j2" %}

@@ -1,0 +1,1 @@
+{% include "infra/modules/monitoring/drift.tf.j2" %}

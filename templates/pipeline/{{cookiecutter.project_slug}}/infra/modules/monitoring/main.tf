@@ -1,0 +1,1 @@
+{% include "infra/modules/monitoring/main.tf.j2" %}

@@ -1,0 +1,1 @@
+{% include "infra/modules/storage/main.tf.j2" %}

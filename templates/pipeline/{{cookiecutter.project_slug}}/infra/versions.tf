@@ -1,0 +1,1 @@
+{% include "infra/versions.tf.j2" %}

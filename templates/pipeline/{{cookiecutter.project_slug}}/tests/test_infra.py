@@ -1,0 +1,1 @@
+{% include "tests/test_infra.py.j2" %}

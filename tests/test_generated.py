@@ -184,9 +184,8 @@ def test_pipeline_make_run_trains_locally_and_prints_the_model_uri(pipeline_proj
     assert "outputs/" in (pipeline_project / ".gitignore").read_text().splitlines()
     # A step line: its name (the candidate's number, for the grid's), its status, its seconds.
     steps = [[" ".join(f[:-3]), f[-3]] for f in (ln.split() for ln in lines if ln.startswith("  "))]
-    candidates = [f"{s} (candidate {i}/3)" for i in (1, 2, 3) for s in ("train", "evaluate")]
-    registry = ["export-model", "register-model", "promote"]
-    expected = ["ingest", "validate-data", "split", *candidates, "select-best", *registry]
+    candidates = [f"train-evaluate (candidate {i}/3)" for i in (1, 2, 3)]
+    expected = ["ingest-validate", "split", *candidates, "select-best", "export-register-promote"]
     assert steps == [[s, "ok"] for s in expected]
     # The first version registered becomes the champion, in the project's own registry.
     assert [ln for ln in lines if ln.startswith(("model_version: ", "champion: "))] == [

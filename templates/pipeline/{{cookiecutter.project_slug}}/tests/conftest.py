@@ -37,6 +37,12 @@ def no_network(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
 ROOT = Path(__file__).resolve().parents[1]
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The slow tests (whole local runs) first: with several workers (-n auto), they start
+    at once, and the many short ones fill in behind them."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+
+
 @pytest.fixture(autouse=True)
 def _no_project_variables(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
     """The shell's {{ cookiecutter.__env_prefix }}* variables never reach a test; settings are re-read;

@@ -21,6 +21,7 @@ def test_notebook_is_stored_without_outputs(path: Path) -> None:
             assert cell.execution_count is None
 
 
+@pytest.mark.slow  # a kernel, and the whole notebook: an end-to-end run
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_notebook_runs_without_errors(path: Path) -> None:
     """Every cell runs in the project's environment, from the notebooks/ folder."""

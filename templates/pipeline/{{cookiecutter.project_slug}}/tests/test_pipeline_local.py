@@ -18,13 +18,9 @@ from {{ cookiecutter.package_name }}.ops.config import get_settings
 
 pytestmark = pytest.mark.slow
 # Every candidate trains and is evaluated, one after another on the local runner.
-CANDIDATES = [
-    f"{step} (candidate {i}/{len(GRID)})"
-    for i in range(1, len(GRID) + 1)
-    for step in ("train", "evaluate")
-]
-TRAINING_STEPS = ["ingest", "validate-data", "split", *CANDIDATES, "select-best"]
-REGISTRY_STEPS = ["export-model", "register-model", "promote"]
+CANDIDATES = [f"train-evaluate (candidate {i}/{len(GRID)})" for i in range(1, len(GRID) + 1)]
+TRAINING_STEPS = ["ingest-validate", "split", *CANDIDATES, "select-best"]
+REGISTRY_STEPS = ["export-register-promote"]
 
 
 @pytest.fixture
@@ -82,7 +78,8 @@ def test_run_trains_exports_and_the_model_predicts(
     assert "\x1b[" not in logged  # KFP's colours stay on terminals
     # A task's line keeps its fields (KFP's own log format would drop them).
     assert any("trained" in line and "estimator" in line for line in logged.splitlines())
-    assert {p.name for p in log.parent.iterdir()} >= {"ingest", "split", "select-best", "promote"}
+    expected = {"ingest-validate", "split", "select-best", "export-register-promote"}
+    assert {p.name for p in log.parent.iterdir()} >= expected
 {%- if cookiecutter.tracking == "clearml" %}
     # Each candidate's train and evaluate tasks were tracked, each one offline ClearML session.
     assert len(list((tracking_dir / "offline").glob("*.zip"))) == 2 * len(GRID)
@@ -125,9 +122,9 @@ def test_invalid_data_stops_before_training_and_says_why_last(
     args = ["run", "--data", str(tmp_path / "broken.csv"), "--output-dir", str(tmp_path / "out")]
     assert main(args) == EXIT_FAILED
     captured = capsys.readouterr()
-    assert shown_steps(captured.out)[-1] == ["validate-data", "FAILED"]
+    assert shown_steps(captured.out)[-1] == ["ingest-validate", "FAILED"]
     err = captured.err.strip().splitlines()
-    assert err[0].startswith("error: step 'validate-data' failed: DataValidationError")
+    assert err[0].startswith("error: step 'ingest-validate' failed: DataValidationError")
     assert f"  - column {column!r}: missing from the table (expect_column_to_exist)" in err
     assert err[-2].startswith("what to do: fix the data")
     log = Path(err[-1].removeprefix("full log: "))
@@ -143,6 +140,6 @@ def test_a_failing_step_names_itself_and_its_reason_last(
     args = ["run", "--data", str(sample_path), "--output-dir", str(outputs)]
     assert main([*args, "--param", f"{MAIN_PARAMETER}=-1"]) == EXIT_FAILED
     err = capsys.readouterr().err.strip().splitlines()
-    assert err[0].startswith("error: step 'train' failed: ")
+    assert err[0].startswith("error: step 'train-evaluate' failed: ")
     assert re.search(r"failed: \w+Error: .+", err[0])  # the framework's own reason
     assert err[-1].startswith("full log: ")

@@ -64,8 +64,8 @@ def test_cli_dry_run_needs_no_cloud_setting(
     assert out["job"]["parameter_values"]["threshold"] == 0.9
     # The registry's steps, offline: against a placeholder registry, after the candidates.
     steps = [step.rsplit("/", 1)[-1] for step in out["steps"]]
-    assert steps[-4:] == ["select-best", "export-model", "register-model", "promote"]
-    assert steps.count("train") == 1  # inside the candidates' loop, once in the spec
+    assert steps[-2:] == ["select-best", "export-register-promote"]
+    assert steps.count("train-evaluate") == 1  # inside the candidates' loop, once in the spec
     assert out["job"]["parameter_values"]["registry_uri"] == "gs://dry-run-bucket/registry"
     assert len(out["job"]["parameter_values"]["candidates"]) == 3
     assert set(out["placeholders_used_for"]) == {"gcp_project", "pipeline_root", "pipeline_image"}

@@ -1,4 +1,10 @@
-"""KFP v2 components: thin wrappers around the functions of `steps/`.
+"""KFP v2 components: thin wrappers around the functions of `steps/` (their artifacts' side is
+`steps/artifacts.py`).
+
+The pipelines use the components that do what always runs together in one task
+(`ingest_validate`, `train_evaluate`, `export_register_promote`): a task costs a process start
+locally and a machine start on Vertex AI. Each step is also a component of its own (`ingest`,
+`validate_data`, `train`, `evaluate`, ...), with the same code, for pipelines of your own.
 
 Rules for editing (KFP lightweight components):
 
@@ -24,9 +30,9 @@ BASE_IMAGE = "{{ cookiecutter.project_slug }}:latest"
 @dsl.component(base_image=BASE_IMAGE, install_kfp_package=False)
 def ingest(source: str, dataset: Output[Dataset]) -> None:
     """Read the source table (a local path or gs:// URI) into a Dataset artifact."""
-    from {{ cookiecutter.package_name }}.steps.ingest import ingest as run_ingest
+    from {{ cookiecutter.package_name }}.steps.artifacts import ingest_into
 
-    dataset.metadata.update(run_ingest(source, dataset.path))
+    ingest_into(source, dataset)
 
 
 @dsl.component(base_image=BASE_IMAGE, install_kfp_package=False)
@@ -34,18 +40,27 @@ def validate_data(
     dataset: Input[Dataset], suite: str, fail_on_error: bool, report: Output[Artifact]
 ) -> None:
     """Validate with an expectation suite; keep the JSON report; fail if fail_on_error."""
-    from {{ cookiecutter.package_name }}.steps.validate import validate_file
+    from {{ cookiecutter.package_name }}.steps.artifacts import validate_into
 
-    # On failure the report is written before the task fails (DataValidationError).
-    result = validate_file(dataset.path, suite, report.path, fail_on_error=fail_on_error)
-    report.metadata.update(
-        {
-            "suite": suite,
-            "success": result.success,
-            "evaluated": result.evaluated,
-            "failed": len(result.failures),
-        }
+    validate_into(dataset, suite, fail_on_error, report)
+
+
+@dsl.component(base_image=BASE_IMAGE, install_kfp_package=False)
+def ingest_validate(
+    source: str,
+    suite: str,
+    fail_on_error: bool,
+    dataset: Output[Dataset],
+    report: Output[Artifact],
+) -> None:
+    """`ingest` then `validate_data`, in one task: the table is checked as it arrives."""
+    from {{ cookiecutter.package_name }}.steps.artifacts import (
+        ingest_into,
+        validate_into,
     )
+
+    ingest_into(source, dataset)
+    validate_into(dataset, suite, fail_on_error, report)
 
 
 @dsl.component(base_image=BASE_IMAGE, install_kfp_package=False)
@@ -57,23 +72,18 @@ def split(
     test_data: Output[Dataset],
 ) -> None:
     """The training part and the held-out part, once for every candidate and the champion."""
-    from {{ cookiecutter.package_name }}.steps.split import split_file
+    from {{ cookiecutter.package_name }}.steps.artifacts import split_into
 
-    info = split_file(dataset.path, train_data.path, test_data.path, test_fraction, seed)
-    train_data.metadata["rows"] = info["train_rows"]
-    test_data.metadata["rows"] = info["test_rows"]
+    split_into(dataset, test_fraction, seed, train_data, test_data)
 
 
 @dsl.component(base_image=BASE_IMAGE, install_kfp_package=False)
 def train(train_data: Input[Dataset], params: str, model: Output[Model]) -> None:
     """Fit the model the data contract describes (`params`: the framework's hyper-parameters,
     JSON)."""
-    import json
+    from {{ cookiecutter.package_name }}.steps.artifacts import train_into
 
-    from {{ cookiecutter.package_name }}.model import params_from
-    from {{ cookiecutter.package_name }}.steps.train import train as run_train
-
-    model.metadata.update(run_train(train_data.path, model.path, params_from(json.loads(params))))
+    train_into(train_data, params, model)
 
 
 @dsl.component(base_image=BASE_IMAGE, install_kfp_package=False)
@@ -87,21 +97,32 @@ def evaluate(
     evaluation: Output[Artifact],
 ) -> bool:
     """Score the model; return whether it passes the gate (`metric` against `threshold`)."""
-    from {{ cookiecutter.package_name }}.steps.evaluate import evaluate as run_evaluate
+    from {{ cookiecutter.package_name }}.steps.artifacts import evaluate_into
 
-    result = run_evaluate(model.path, test_data.path, metric, threshold, evaluation.path)
-    for name, value in result.metrics.items():
-        metrics.log_metric(name, value)
-    metrics.metadata.update(
-        {"gate_metric": metric, "threshold": threshold, "passed": result.passed}
-    )
-    if result.confusion_matrix:
-        curves.log_confusion_matrix(result.labels, result.confusion_matrix)
-    if result.roc_curve:
-        roc = result.roc_curve
-        curves.log_roc_curve(roc["fpr"], roc["tpr"], roc["thresholds"])
     # A plain bool, not a NamedTuple: kfp.local skips a dsl.If on a NamedTuple field.
-    return result.passed
+    return evaluate_into(model, test_data, metric, threshold, metrics, curves, evaluation)
+
+
+@dsl.component(base_image=BASE_IMAGE, install_kfp_package=False)
+def train_evaluate(
+    train_data: Input[Dataset],
+    test_data: Input[Dataset],
+    params: str,
+    metric: str,
+    threshold: float,
+    model: Output[Model],
+    metrics: Output[Metrics],
+    curves: Output[ClassificationMetrics],
+    evaluation: Output[Artifact],
+) -> bool:
+    """`train` then `evaluate` one candidate, in one task; whether it passes the gate."""
+    from {{ cookiecutter.package_name }}.steps.artifacts import (
+        evaluate_into,
+        train_into,
+    )
+
+    train_into(train_data, params, model)
+    return evaluate_into(model, test_data, metric, threshold, metrics, curves, evaluation)
 
 
 @dsl.component(base_image=BASE_IMAGE, install_kfp_package=False)
@@ -132,21 +153,9 @@ def export_model(
 ) -> str:
     """Write the servable model folder, versioned `run_id` (the pipeline run); also to
     `export_uri` when given. Return its URI."""
-    from {{ cookiecutter.package_name }}.steps.export import export_model as run_export
-    from {{ cookiecutter.package_name }}.steps.export import unique_version
-    from {{ cookiecutter.package_name }}.steps.io import read_json
+    from {{ cookiecutter.package_name }}.steps.artifacts import export_into
 
-    report = read_json(evaluation.path)
-    extra = {"source_model": model.uri}
-    version = run_id or unique_version()
-    run_export(model.path, exported_model.path, report, extra, version)
-    exported_model.metadata.update(
-        {"metrics": report["metrics"], "version": version, **dict(model.metadata)}
-    )
-    if export_uri:
-        run_export(model.path, export_uri, report, extra, version)
-        return export_uri
-    return str(exported_model.uri)
+    return export_into(model, evaluation, export_uri, exported_model, run_id)
 
 
 @dsl.component(base_image=BASE_IMAGE, install_kfp_package=False)
@@ -165,28 +174,16 @@ def register_model(
     """Register the exported model with its lineage (`sample_data`: trained on the project's
     sample, which promote() keeps from replacing a champion of other data); return its
     version number."""
-    from {{ cookiecutter.package_name }}.registry import describe
-    from {{ cookiecutter.package_name }}.steps.io import read_json, write_json
-    from {{ cookiecutter.package_name }}.steps.register import register
+    from {{ cookiecutter.package_name }}.steps.artifacts import register_into
 
     lineage = {
-        "data_uri": dataset.metadata.get("source"),
-        "data_sha256": dataset.metadata.get("sha256"),
         "source_commit": source_commit or None,
         "pipeline_run": pipeline_run,
         "sample_data": sample_data,
     }
-    version = register(
-        model.path,
-        registry_uri,
-        model_name,
-        read_json(evaluation.path),
-        lineage,
-        staging_uri=staging_uri,
+    return register_into(
+        model, evaluation, dataset, registry_uri, model_name, staging_uri, lineage, registration
     )
-    write_json(describe(version), registration.path)
-    registration.metadata["model_version"] = version.uri
-    return version.version
 
 
 @dsl.component(base_image=BASE_IMAGE, install_kfp_package=False)
@@ -200,14 +197,56 @@ def promote(
     decision: Output[Artifact],
 ) -> None:
     """Compare the new version with the champion on the held-out rows; promote if better."""
-    from {{ cookiecutter.package_name }}.steps.io import write_json
-    from {{ cookiecutter.package_name }}.steps.promote import promote as run_promote
+    from {{ cookiecutter.package_name }}.steps.artifacts import promote_into
 
-    result = run_promote(
-        registry_uri, model_name, version, test_data.path, metric, staging_uri=staging_uri
+    promote_into(registry_uri, model_name, staging_uri, version, test_data, metric, decision)
+
+
+@dsl.component(base_image=BASE_IMAGE, install_kfp_package=False)
+def export_register_promote(
+    model: Input[Model],
+    evaluation: Input[Artifact],
+    dataset: Input[Dataset],
+    test_data: Input[Dataset],
+    export_uri: str,
+    registry_uri: str,
+    model_name: str,
+    staging_uri: str,
+    metric: str,
+    source_commit: str,
+    pipeline_run: str,
+    sample_data: bool,
+    exported_model: Output[Model],
+    registration: Output[Artifact],
+    decision: Output[Artifact],
+) -> str:
+    """`export_model`, `register_model` and `promote` in one task: the challenger that passed
+    the gate is exported, registered with its lineage, and compared with the champion. Return
+    the exported model's URI."""
+    from {{ cookiecutter.package_name }}.steps.artifacts import (
+        export_into,
+        promote_into,
+        register_into,
     )
-    write_json(result, decision.path)
-    decision.metadata.update(result)
+
+    uri = export_into(model, evaluation, export_uri, exported_model, pipeline_run)
+    lineage = {
+        "source_commit": source_commit or None,
+        "pipeline_run": pipeline_run,
+        "sample_data": sample_data,
+    }
+    version = register_into(
+        exported_model,
+        evaluation,
+        dataset,
+        registry_uri,
+        model_name,
+        staging_uri,
+        lineage,
+        registration,
+    )
+    promote_into(registry_uri, model_name, staging_uri, version, test_data, metric, decision)
+    return uri
 
 
 @dsl.component(base_image=BASE_IMAGE, install_kfp_package=False)

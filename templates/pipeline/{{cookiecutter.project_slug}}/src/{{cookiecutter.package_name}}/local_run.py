@@ -15,16 +15,18 @@ import os
 import sys
 import warnings
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from {{ cookiecutter.package_name }}.console import Console, Step, captured
+from {{ cookiecutter.package_name }}.local_tasks import warm_tasks
 from {{ cookiecutter.package_name }}.ops.config import Settings
 from {{ cookiecutter.package_name }}.ops.logging import ENV_PREFIX, active_format
 from {{ cookiecutter.package_name }}.steps.failures import FAILURE_FILE_VARIABLE
 
 LOG_FILE = "run.log"
+PUBLISH_TASK = "export-register-promote"  # the task whose artifacts say what was registered
 
 
 class PipelineFailedError(RuntimeError):
@@ -48,6 +50,7 @@ class LocalRunResult:
     resolved: str | None = None
     warnings: list[str] = field(default_factory=list)
     flagged: str | None = None  # batch prediction: the rows with values the model never saw
+    warm_tasks: int = 0  # how many tasks started warm (local_tasks.py)
 
 
 def init_local(output_dir: Path) -> None:
@@ -198,6 +201,20 @@ def run_training(
     """Run the training pipeline: candidates one after another, the best exported under
     output_dir/models/, registered, and compared with the champion (`sample_data`: the data
     is the project's sample, whose model never takes the champion from one of other data)."""
+    with warm_tasks(settings.local_warm_start) as starter:  # first: libraries load meanwhile
+        result = _train(settings, data, metric, threshold, params, verbose, sample_data)
+    return replace(result, warm_tasks=starter.tasks if starter else 0)
+
+
+def _train(
+    settings: Settings,
+    data: str | Path | None,
+    metric: str | None,
+    threshold: float | None,
+    params: dict[str, str] | None,
+    verbose: bool,
+    sample_data: bool,
+) -> LocalRunResult:
     from {{ cookiecutter.package_name }}.contract import load_contract
     from {{ cookiecutter.package_name }}.model import params_from
     from {{ cookiecutter.package_name }}.pipelines import (
@@ -224,7 +241,7 @@ def run_training(
         TRAINING_PIPELINE,
         output_dir,
         verbose,
-        {"train": len(candidates), "evaluate": len(candidates)},
+        {"train-evaluate": len(candidates)},
         data_uri=str(Path(data or settings.data_path).resolve()),
         candidates=[json.dumps(candidate) for candidate in candidates],
         metric=metric,
@@ -250,8 +267,8 @@ def run_training(
         passed=passed,
         model_uri=export_dir if exported else None,
         evaluation=_artifact(run_dir, "select-best", "best_evaluation"),
-        registration=_artifact(run_dir, "register-model", "registration"),
-        decision=_artifact(run_dir, "promote", "decision"),
+        registration=_artifact(run_dir, PUBLISH_TASK, "registration"),
+        decision=_artifact(run_dir, PUBLISH_TASK, "decision"),
     )
 
 
@@ -262,6 +279,14 @@ def run_batch_prediction(
     verbose: bool = False,
 ) -> LocalRunResult:
     """Run the batch-prediction pipeline with an exported model folder."""
+    with warm_tasks(settings.local_warm_start) as starter:  # first: libraries load meanwhile
+        result = _predict(settings, str(model_uri), data, verbose)
+    return replace(result, warm_tasks=starter.tasks if starter else 0)
+
+
+def _predict(
+    settings: Settings, uri: str, data: str | Path | None, verbose: bool
+) -> LocalRunResult:
     from {{ cookiecutter.package_name }}.pipelines import (
         BATCH_PREDICTION_PIPELINE,
         batch_prediction_pipeline,
@@ -270,7 +295,6 @@ def run_batch_prediction(
 
     output_dir = settings.output_dir.resolve()
     init_local(output_dir)
-    uri = str(model_uri)
     task, run_dir, log_file, steps = _run_pipeline(
         batch_prediction_pipeline,
         BATCH_PREDICTION_PIPELINE,

@@ -1,10 +1,11 @@
 """The pipelines (KFP v2): the same definitions run locally and on Vertex AI Pipelines.
 
-Training: ingest, validate, split once, train and evaluate every candidate (a grid of the
+Training: ingest and validate, split once, train and evaluate every candidate (a grid of the
 framework's main hyper-parameter, `dsl.ParallelFor`), select the best; if it passes the gate:
 export, register (with its lineage) and compare with the champion on the same held-out rows.
-Batch prediction: resolve the model (a folder or a registry URI, at run time), validate the
-input, predict, monitor the predictions.
+Batch prediction: resolve the model (a folder or a registry URI, at run time), ingest and
+validate the input, predict, monitor the predictions. Steps that always run together share a
+task (see `components.py`).
 """
 
 from collections.abc import Callable
@@ -50,59 +51,43 @@ def make_training_pipeline(parallelism: int = DEFAULT_PARALLELISM) -> Callable[.
         sample_data: bool = False,
     ) -> bool:
         """Return whether the best candidate passed the gate (and so was registered)."""
-        ingest_task = c.ingest(source=data_uri)
+        ingest_task = c.ingest_validate(source=data_uri, suite="training", fail_on_error=True)
         ingest_task.set_caching_options(False)  # the file behind data_uri may change
-        validate_task = c.validate_data(
-            dataset=ingest_task.outputs["dataset"], suite="training", fail_on_error=True
-        )
         split_task = c.split(
             dataset=ingest_task.outputs["dataset"], test_fraction=test_fraction, seed=seed
-        ).after(validate_task)
+        )
 
         with dsl.ParallelFor(items=candidates, parallelism=parallelism) as params:
-            train_task = c.train(train_data=split_task.outputs["train_data"], params=params)
-            eval_task = c.evaluate(
-                model=train_task.outputs["model"],
+            candidate_task = c.train_evaluate(
+                train_data=split_task.outputs["train_data"],
                 test_data=split_task.outputs["test_data"],
+                params=params,
                 metric=metric,
                 threshold=threshold,
             )
         select_task = c.select_best(
-            evaluations=dsl.Collected(eval_task.outputs["evaluation"]),
-            models=dsl.Collected(train_task.outputs["model"]),
+            evaluations=dsl.Collected(candidate_task.outputs["evaluation"]),
+            models=dsl.Collected(candidate_task.outputs["model"]),
         )
 
         # The gate reads the single unnamed output: kfp.local cannot resolve a NamedTuple
         # field in a condition and would silently skip the branch.
         with dsl.If(select_task.outputs["Output"] == True, name="passed-the-gate"):  # noqa: E712
-            export_task = c.export_model(
+            publish_task = c.export_register_promote(
                 model=select_task.outputs["best_model"],
                 evaluation=select_task.outputs["best_evaluation"],
-                export_uri=export_uri,
-                run_id=dsl.PIPELINE_JOB_NAME_PLACEHOLDER,
-            )
-            export_task.set_caching_options(False)
-            register_task = c.register_model(
-                model=export_task.outputs["exported_model"],
-                evaluation=select_task.outputs["best_evaluation"],
                 dataset=ingest_task.outputs["dataset"],
+                test_data=split_task.outputs["test_data"],
+                export_uri=export_uri,
                 registry_uri=registry_uri,
                 model_name=model_name,
                 staging_uri=registry_staging_uri,
+                metric=metric,
                 source_commit=source_commit,
                 pipeline_run=dsl.PIPELINE_JOB_NAME_PLACEHOLDER,
                 sample_data=sample_data,
             )
-            register_task.set_caching_options(False)
-            promote_task = c.promote(
-                registry_uri=registry_uri,
-                model_name=model_name,
-                staging_uri=registry_staging_uri,
-                version=register_task.outputs["Output"],
-                test_data=split_task.outputs["test_data"],
-                metric=metric,
-            )
-            promote_task.set_caching_options(False)
+            publish_task.set_caching_options(False)  # the registry changes between runs
 
         passed: bool = select_task.outputs["Output"]
         return passed
@@ -127,26 +112,22 @@ def batch_prediction_pipeline(
     max_flagged_share: float = MAX_FLAGGED_SHARE,
 ) -> dsl.Dataset:
     """Return the predictions (a folder holding predictions.csv)."""
+    # The input's columns, as the contract has them (its values: row by row, in predict).
+    # First: the local runner runs independent tasks in the order they are defined.
+    ingest_task = c.ingest_validate(source=data_uri, suite="features", fail_on_error=True)
+    ingest_task.set_caching_options(False)
+
     model_task = c.resolve_model(
         model_uri=model_uri, registry_uri=registry_uri, staging_uri=registry_staging_uri
     )
     model_task.set_caching_options(False)  # an alias may point elsewhere tomorrow
-
-    ingest_task = c.ingest(source=data_uri)
-    ingest_task.set_caching_options(False)
-
-    # The training's feature checks, without the label.
-    input_check = c.validate_data(
-        dataset=ingest_task.outputs["dataset"], suite="features", fail_on_error=True
-    )
-    input_check.set_display_name("validate-input")
 
     # Every row answered, with its warnings; more than max_flagged_share flagged fails.
     predict_task = c.predict(
         model=model_task.outputs["model"],
         dataset=ingest_task.outputs["dataset"],
         max_flagged_share=max_flagged_share,
-    ).after(input_check)
+    )
 
     # Model monitoring: ranges and distribution bounds of the predictions.
     output_check = c.validate_data(

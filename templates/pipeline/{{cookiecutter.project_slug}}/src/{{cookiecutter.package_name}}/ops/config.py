@@ -10,6 +10,9 @@ from {{ cookiecutter.package_name }}.contract import MAX_FLAGGED_SHARE
     data_path: str = "data/sample.csv"  # training data of `make run` (a local CSV)
     output_dir: Path = Path("outputs")  # pipeline root of local runs and exported models
     build_dir: Path = Path("build")  # compiled pipeline specs (YAML)
+    # Local runs' tasks start with their libraries already loaded (local_tasks.py); false:
+    # each task a new interpreter, as KFP's runner does on its own.
+    local_warm_start: bool = True
 
     # Training: the quality gate a model must pass to be exported. Empty: the task's default
     # (roc_auc >= 0.7 binary, f1_macro >= 0.5 multiclass, r2 >= 0.3 regression).

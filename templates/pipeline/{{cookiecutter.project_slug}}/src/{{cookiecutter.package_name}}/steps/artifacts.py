@@ -1,0 +1,155 @@
+"""The steps with KFP's artifacts: paths in, files and metadata out, one function per step.
+
+Each component of `components.py` calls one (or, where steps always run together, a few) of
+these, so a step's handling of its artifacts is written once, whichever task runs it. An
+artifact here is anything with `path`, `uri` and `metadata` (KFP's `Dataset`, `Model`,
+`Artifact`); `Metrics` and `ClassificationMetrics` add their `log_*` methods. Each function
+imports its step when called: a task pays only for what it runs.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+Artifact = Any  # kfp.dsl's artifact types: kfp is not imported here
+
+
+def ingest_into(source: str, dataset: Artifact) -> None:
+    """Copy the source table into `dataset`, with its rows, columns and sha256."""
+    from {{ cookiecutter.package_name }}.steps.ingest import ingest
+
+    dataset.metadata.update(ingest(source, dataset.path))
+
+
+def validate_into(dataset: Artifact, suite: str, fail_on_error: bool, report: Artifact) -> None:
+    """Validate with an expectation suite; the JSON report is written even when it fails."""
+    from {{ cookiecutter.package_name }}.steps.validate import validate_file
+
+    result = validate_file(dataset.path, suite, report.path, fail_on_error=fail_on_error)
+    report.metadata.update(
+        {
+            "suite": suite,
+            "success": result.success,
+            "evaluated": result.evaluated,
+            "failed": len(result.failures),
+        }
+    )
+
+
+def split_into(
+    dataset: Artifact, test_fraction: float, seed: int, train_data: Artifact, test_data: Artifact
+) -> None:
+    """The training part and the held-out part."""
+    from {{ cookiecutter.package_name }}.steps.split import split_file
+
+    info = split_file(dataset.path, train_data.path, test_data.path, test_fraction, seed)
+    train_data.metadata["rows"] = info["train_rows"]
+    test_data.metadata["rows"] = info["test_rows"]
+
+
+def train_into(train_data: Artifact, params: str, model: Artifact) -> None:
+    """Fit the model of the contract with `params` (JSON) into `model`."""
+    from {{ cookiecutter.package_name }}.model import params_from
+    from {{ cookiecutter.package_name }}.steps.train import train
+
+    model.metadata.update(train(train_data.path, model.path, params_from(json.loads(params))))
+
+
+def evaluate_into(
+    model: Artifact,
+    test_data: Artifact,
+    metric: str,
+    threshold: float,
+    metrics: Artifact,
+    curves: Artifact,
+    evaluation: Artifact,
+) -> bool:
+    """Score the model, log the metrics and curves; whether it passes the gate."""
+    from {{ cookiecutter.package_name }}.steps.evaluate import evaluate
+
+    result = evaluate(model.path, test_data.path, metric, threshold, evaluation.path)
+    for name, value in result.metrics.items():
+        metrics.log_metric(name, value)
+    metrics.metadata.update(
+        {"gate_metric": metric, "threshold": threshold, "passed": result.passed}
+    )
+    if result.confusion_matrix:
+        curves.log_confusion_matrix(result.labels, result.confusion_matrix)
+    if result.roc_curve:
+        roc = result.roc_curve
+        curves.log_roc_curve(roc["fpr"], roc["tpr"], roc["thresholds"])
+    return result.passed
+
+
+def export_into(
+    model: Artifact, evaluation: Artifact, export_uri: str, exported_model: Artifact, run_id: str
+) -> str:
+    """The servable model folder, versioned `run_id` (also to `export_uri`); its URI."""
+    from {{ cookiecutter.package_name }}.steps.export import export_model, unique_version
+    from {{ cookiecutter.package_name }}.steps.io import read_json
+
+    report = read_json(evaluation.path)
+    extra = {"source_model": model.uri}
+    version = run_id or unique_version()
+    export_model(model.path, exported_model.path, report, extra, version)
+    exported_model.metadata.update(
+        {"metrics": report["metrics"], "version": version, **dict(model.metadata)}
+    )
+    if export_uri:
+        export_model(model.path, export_uri, report, extra, version)
+        return export_uri
+    return str(exported_model.uri)
+
+
+def register_into(
+    model: Artifact,
+    evaluation: Artifact,
+    dataset: Artifact,
+    registry_uri: str,
+    model_name: str,
+    staging_uri: str,
+    lineage: dict[str, Any],
+    registration: Artifact,
+) -> int:
+    """Register the exported model with its lineage (and the dataset's); its version."""
+    from {{ cookiecutter.package_name }}.registry import describe
+    from {{ cookiecutter.package_name }}.steps.io import read_json, write_json
+    from {{ cookiecutter.package_name }}.steps.register import register
+
+    lineage = {
+        "data_uri": dataset.metadata.get("source"),
+        "data_sha256": dataset.metadata.get("sha256"),
+        **lineage,
+    }
+    version = register(
+        model.path,
+        registry_uri,
+        model_name,
+        read_json(evaluation.path),
+        lineage,
+        staging_uri=staging_uri,
+    )
+    write_json(describe(version), registration.path)
+    registration.metadata["model_version"] = version.uri
+    return version.version
+
+
+def promote_into(
+    registry_uri: str,
+    model_name: str,
+    staging_uri: str,
+    version: int,
+    test_data: Artifact,
+    metric: str,
+    decision: Artifact,
+) -> None:
+    """Compare the version with the champion on the held-out rows; promote it if better."""
+    from {{ cookiecutter.package_name }}.steps.io import write_json
+    from {{ cookiecutter.package_name }}.steps.promote import promote
+
+    result = promote(
+        registry_uri, model_name, version, test_data.path, metric, staging_uri=staging_uri
+    )
+    write_json(result, decision.path)
+    decision.metadata.update(result)

@@ -1,0 +1,94 @@
+"""Warm tasks (local_tasks.py): a task started from a helper that has its libraries loaded is
+the same process as a new interpreter would be: the same executor and arguments, its own
+environment, working directory, output and exit code; anything else starts cold.
+
+No `from __future__ import annotations` here: KFP reads the component's real annotations."""
+
+import json
+import os
+import sys
+from pathlib import Path
+
+import pytest
+from kfp import dsl
+from kfp.local.subprocess_task_handler import replace_python_executable, run_local_subprocess
+
+from {{ cookiecutter.package_name }}.local_tasks import (
+    WarmStarter,
+    helper_for,
+    lightweight_task,
+)
+
+
+@dsl.component(base_image="python:3.11", install_kfp_package=False)  # type: ignore[untyped-decorator]
+def report(word: str, out: dsl.OutputPath(str)) -> None:  # type: ignore[valid-type]  # KFP's
+    """Write what the task sees: its argument, a variable, its working directory."""
+    import json as json_
+    import os as os_
+    import sys
+
+    print(f"saying {word}")
+    with open(out, "w") as handle:  # noqa: PTH123  # the task's text runs alone: no pathlib
+        seen = {"word": word, "variable": os_.environ.get("SEEN"), "cwd": os_.getcwd()}  # noqa: PTH109
+        json_.dump(seen, handle)
+    sys.exit(3 if word == "fail" else 0)
+
+
+def command_of(word: str, out: Path) -> list[str]:
+    """The command KFP's local runner would run for the component, as it builds it."""
+    spec = report.component_spec.implementation.container
+    executor_input = {
+        "inputs": {"parameterValues": {"word": word}},
+        "outputs": {
+            "parameters": {"out": {"outputFile": str(out)}},
+            "outputFile": str(out.parent / "executor_output.json"),
+        },
+    }
+    args = [a.replace("{{ '{{' }}$}}", json.dumps(executor_input)) for a in spec.args]
+    return [*spec.command, *args]
+
+
+def test_a_lightweight_component_is_recognised_and_anything_else_is_not() -> None:
+    """The component's source and arguments come out; a container's command does not."""
+    command = command_of("hello", Path("out"))
+    found = lightweight_task(command)
+    assert found is not None
+    source, args = found
+    assert "def report(" in source
+    assert args[args.index("--function_to_execute") + 1] == "report"
+    assert helper_for(args) == "model"
+    assert helper_for(["--function_to_execute", "ingest_validate"]) == "data"
+    assert lightweight_task(["sh", "-c", "echo hello"]) is None
+    assert lightweight_task(["python3", "-m", "kfp.dsl.executor_main"]) is None
+
+
+@pytest.mark.slow
+def test_a_warm_task_runs_as_its_own_process(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What a task sees (its argument, environment, working directory) and writes is what it
+    sees and writes as a new interpreter, KFP's own way; its exit code is returned; once the
+    helpers are gone, tasks are handed back to start cold."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("SEEN", "yes")
+    cold = tmp_path / "cold" / "out"
+    cold.parent.mkdir()
+    # KFP's runner, this interpreter: as SubprocessRunner(use_venv=False) runs a task.
+    command = replace_python_executable(command_of("hello", cold), sys.executable)
+    assert run_local_subprocess(command) == 0
+    starter = WarmStarter()
+    try:
+        out = tmp_path / "ok" / "out"
+        out.parent.mkdir()
+        code = starter.run(command_of("hello", out), dict(os.environ))
+        assert code == 0
+        seen = {"word": "hello", "variable": "yes", "cwd": str(tmp_path)}
+        assert json.loads(out.read_text()) == json.loads(cold.read_text()) == seen
+        assert capsys.readouterr().out.count("saying hello") == 2
+        failed = tmp_path / "failed" / "out"
+        failed.parent.mkdir()
+        assert starter.run(command_of("fail", failed), dict(os.environ)) == 3
+        assert starter.tasks == 2
+    finally:
+        starter.close()
+    assert starter.run(command_of("hello", out), dict(os.environ)) is None

@@ -226,10 +226,9 @@ def test_pipeline_make_submit_dry_run_prints_the_job_offline(pipeline_project: P
     job = json.loads(done.stdout[done.stdout.index("{") :])
     assert job["dry_run"] is True
     # The registry's steps, run by the pipeline's components, against a placeholder registry.
-    assert [s.rsplit("/", 1)[-1] for s in job["steps"]][-3:] == [
-        "export-model",
-        "register-model",
-        "promote",
+    assert [s.rsplit("/", 1)[-1] for s in job["steps"]][-2:] == [
+        "select-best",
+        "export-register-promote",
     ]
     assert job["job"]["parameter_values"]["registry_uri"] == "gs://dry-run-bucket/registry"
     assert job["job"]["parameter_values"]["data_uri"].startswith("gs://")
@@ -253,7 +252,7 @@ def test_pipeline_make_run_stops_on_invalid_data(pipeline_project: Path, tmp_pat
     # The reason is the command's last words, on stderr: the step, each failed rule with its
     # column and values, what to do, and the full log.
     error = done.stderr[done.stderr.index("error: ") :]
-    assert error.startswith("error: step 'validate-data' failed: DataValidationError")
+    assert error.startswith("error: step 'ingest-validate' failed: DataValidationError")
     assert "column 'debt_ratio': expect_column_values_to_be_between" in error
     assert "-4.5" in error
     assert "77" in error

@@ -41,11 +41,16 @@ def build(
     """Train the sample model on synthetic data of the contract; write it to `out_dir`."""
     from {{ cookiecutter.package_name }}.framework import Params
     from {{ cookiecutter.package_name }}.model import Model, annotate
+    from {{ cookiecutter.package_name }}.profile import Profile
     from {{ cookiecutter.package_name }}.synthetic import synthetic_table
 
     contract = contract or load_contract()
     model = Model.fit(contract, synthetic_table(contract, rows, seed), Params())
-    metrics = held_out_metrics(model, contract, synthetic_table(contract, rows // 4, seed + 1))
+    held_out = synthetic_table(contract, rows // 4, seed + 1)
+    metrics = held_out_metrics(model, contract, held_out)
+    # The predictions' reference (monitoring's), as the pipeline's export has it.
+    scores = model.scores(model.encode_table(held_out))
+    model.metadata["profile"]["predictions"] = Profile.learn_predictions(contract, scores)
     folder = model.save(out_dir, name=NAME, package_version=__version__, metrics=metrics)
     # Its own version, as every exported model has: the same file, the same version.
     annotate(folder, version=f"sample-{model.metadata['sha256'][:12]}")

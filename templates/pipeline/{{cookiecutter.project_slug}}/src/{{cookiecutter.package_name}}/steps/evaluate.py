@@ -21,6 +21,7 @@ from {{ cookiecutter.package_name }}.ops.logging import logger
 {%- if cookiecutter.tracking == "clearml" %}
 from {{ cookiecutter.package_name }}.ops.tracking import track
 {%- endif %}
+from {{ cookiecutter.package_name }}.profile import Profile
 from {{ cookiecutter.package_name }}.steps.failures import reported
 from {{ cookiecutter.package_name }}.steps.io import local_path, read_table, write_json
 
@@ -114,6 +115,9 @@ class Evaluation:
     labels: list[str] = field(default_factory=list)  # the confusion matrix's classes
     confusion_matrix: list[list[int]] = field(default_factory=list)
     roc_curve: dict[str, list[float]] = field(default_factory=dict)
+    # The predictions' distribution on these rows: the drift check's reference for the
+    # predictions (profile.py), which export adds to the model's profile.
+    predictions: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         """As JSON-ready data."""
@@ -161,10 +165,13 @@ def evaluate_model(model: Model, frame: pd.DataFrame, metric: str, threshold: fl
     scores = compute_metrics(model, frame)
     verdict = passes(scores, metric, threshold)
     params = dict(model.metadata.get("params") or {})
-    if contract.task == "regression":
-        return Evaluation(scores, metric, threshold, verdict, len(frame), params)
-    truth = targets(contract, frame)
     proba = model.scores(model.encode_table(frame))
+    reference = Profile.learn_predictions(contract, proba)
+    if contract.task == "regression":
+        return Evaluation(
+            scores, metric, threshold, verdict, len(frame), params, predictions=reference
+        )
+    truth = targets(contract, frame)
     predicted = (
         (proba[:, 1] >= CUTOFF).astype(int) if contract.task == "binary" else proba.argmax(axis=1)
     )
@@ -189,6 +196,7 @@ def evaluate_model(model: Model, frame: pd.DataFrame, metric: str, threshold: fl
         labels=contract.class_keys,
         confusion_matrix=[[int(v) for v in row] for row in matrix],
         roc_curve=roc,
+        predictions=reference,
     )
 
 

@@ -1,4 +1,5 @@
-"""Export: the servable model folder (model file and metadata.json), with its scores and its
+"""Export: the servable model folder (model file and metadata.json), with its scores, its
+reference profile (what monitoring compares new data with: profile.py) and its
 own version: the pipeline run's name, unique per run, so two models never share one (the
 registry's version number names it in `models:/` URIs)."""
 
@@ -35,9 +36,14 @@ def export_model(
     for path in source.iterdir():
         if path.is_file():
             shutil.copyfile(path, dest / path.name)
+    trained = read_metadata(source)
+    # The reference of the drift check: the training rows' profile, and the predictions on
+    # the held-out rows (the evaluation's).
+    profile = {**trained.get("profile", {}), "predictions": evaluation.get("predictions", {})}
     metadata = {
         "name": MODEL_NAME,
-        **read_metadata(source),
+        **trained,
+        "profile": profile,
         "version": version or unique_version(),
         "package_version": __version__,
         "metrics": evaluation["metrics"],

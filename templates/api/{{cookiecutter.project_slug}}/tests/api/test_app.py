@@ -240,7 +240,7 @@ async def test_request_id_is_echoed_generated_and_logged(
     make_client: ClientFactory, json_logs: JsonLogs, record: dict[str, Any]
 ) -> None:
     """X-Request-ID comes back (or a fresh one), and every line of the request carries it."""
-    async with make_client(prediction_log_sample_rate=1.0) as client:
+    async with make_client(prediction_log_uri="log") as client:
         response = await client.post(
             "/predict", json={"records": [record]}, headers={"X-Request-ID": "abc-123"}
         )
@@ -250,10 +250,11 @@ async def test_request_id_is_echoed_generated_and_logged(
     assert response.json()["request_id"] == "abc-123"
     assert re.fullmatch(r"[0-9a-f]{32}", generated)
     assert re.fullmatch(r"[0-9a-f]{32}", refused.headers["x-request-id"])
-    [prediction] = json_logs.messages("prediction")  # sampled: rate 1.0 logs every one
+    [prediction] = json_logs.messages("prediction")  # the prediction log, in the log
     assert prediction["request_id"] == "abc-123"
-    assert [{k: v for k, v in r.items() if k in record} for r in prediction["records"]] == [record]
-    assert len(prediction["predictions"]) == 1
+    records = json.loads(prediction["records"])  # JSON text: the names survive BigQuery
+    assert [{k: v for k, v in r.items() if k in record} for r in records] == [record]
+    assert json.loads(prediction["answers"]) == response.json()["predictions"]
 
 
 async def test_access_log_is_one_json_line_per_request(
@@ -297,12 +298,14 @@ async def test_cloud_trace_context_is_correlated(
 async def test_predictions_are_not_logged_when_sampling_is_off(
     make_client: ClientFactory, json_logs: JsonLogs, record: dict[str, Any]
 ) -> None:
-    """prediction_log_sample_rate=0 (the default) logs no prediction."""
-    async with make_client() as client:
+    """prediction_log_sample_rate=0 logs no prediction; nor does the default, a folder."""
+    async with make_client(prediction_log_uri="log", prediction_log_sample_rate=0.0) as client:
         for _ in range(5):
             await client.post("/predict", json={"records": [record]})
+    async with make_client() as client:
+        await client.post("/predict", json={"records": [record]})
     assert json_logs.messages("prediction") == []
-    assert len(json_logs.messages("request")) == 5
+    assert len(json_logs.messages("request")) == 6
 
 
 async def test_metrics_count_requests_latency_and_predictions(

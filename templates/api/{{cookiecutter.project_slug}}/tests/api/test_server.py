@@ -78,7 +78,7 @@ def test_uvicorn_serves_predictions_and_json_logs(model_dir: Path, tmp_path: Pat
     """Every line on stderr is JSON, uvicorn's own too."""
     record = load_contract().example_record()
     log_path = tmp_path / "server.log"
-    server, port = start_server(model_dir, log_path, prediction_log_sample_rate="1")
+    server, port = start_server(model_dir, log_path, prediction_log_uri="log")
     try:
         with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=5.0) as client:
             assert wait_ready(client, server, 60), log_path.read_text()[-3000:]
@@ -97,6 +97,40 @@ def test_uvicorn_serves_predictions_and_json_logs(model_dir: Path, tmp_path: Pat
     [access] = [x for x in lines if x["message"] == "request" and x.get("request_id") == "srv-1"]
     assert (access["status"], access["path"]) == (200, "/predict")
     assert any(x["message"] == "prediction" and x["request_id"] == "srv-1" for x in lines)
+
+
+def test_a_stop_signal_loses_no_served_record(model_dir: Path, tmp_path: Path) -> None:
+    """Two workers, a flush interval longer than the test: SIGTERM still writes every
+    record answered, once, in each worker's own files."""
+    folder = tmp_path / "served"
+    log_path = tmp_path / "server.log"
+    server, port = start_server(
+        model_dir,
+        log_path,
+        workers="2",
+        prediction_log_uri=str(folder),
+        prediction_log_flush_seconds="60",
+    )
+    record = load_contract().example_record()
+    try:
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=5.0) as client:
+            assert wait_ready(client, server, 60), log_path.read_text()[-3000:]
+            ids = []
+            for i in range(40):
+                answer = client.post("/predict", json={"records": [record, record]})
+                assert answer.status_code == 200
+                ids.append(answer.json()["request_id"])
+                if i % 10 == 9:  # new connections: the kernel spreads them over the workers
+                    client.close()
+                    client = httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=5.0)
+        written = [p.read_text() for p in folder.glob("*.jsonl")]
+        assert not any(written)  # nothing flushed yet: the stop must write it
+    finally:
+        assert stop_server(server) == 0
+    files = list(folder.glob("*.jsonl"))
+    lines = [json.loads(line) for file in files for line in file.read_text().splitlines()]
+    assert sorted(e["request_id"] for e in lines) == sorted(ids)
+    assert all(len(e["records"]) == 2 for e in lines)
 
 
 def established(port: int) -> set[str]:

@@ -38,6 +38,7 @@ from {{ cookiecutter.package_name }}.api.predictor import (
     Predictor,
     load_folder,
 )
+from {{ cookiecutter.package_name }}.api.recording import open_recorder
 from {{ cookiecutter.package_name }}.api.schemas import (
     ErrorResponse,
     HealthResponse,
@@ -206,6 +207,16 @@ def create_app(settings: Settings | None = None, *, loader: Loader | None = None
         registry_uri=settings.registry_uri,
         staging_uri=settings.registry_staging_uri,
     )
+    # What it serves, recorded off the request's path for monitoring (api/recording.py).
+    recorder = open_recorder(
+        settings.prediction_log_uri,
+        contract.feature_names + contract.ids,
+        settings.prediction_log_flush_seconds,
+        settings.prediction_log_rotate_mb,
+        settings.prediction_log_rotate_minutes,
+        metrics.observe_logged,
+    )
+    record = recorder.record if recorder is not None else None
     sample_rate = settings.prediction_log_sample_rate
     configured = configured_fallback(contract, settings.fallback_prediction)
     PredictRequest = request_model(contract, settings.max_batch_size)  # noqa: N806
@@ -237,7 +248,13 @@ def create_app(settings: Settings | None = None, *, loader: Loader | None = None
         # request path; then the collector runs as usual.
         gc.freeze()
         gc.enable()
-        yield
+        if recorder is not None:
+            recorder.start()
+        try:
+            yield
+        finally:  # uvicorn has answered the requests in flight: write what they served
+            if recorder is not None:
+                recorder.close()
 
     app = FastAPI(
         title=settings.project_name,
@@ -310,6 +327,7 @@ def create_app(settings: Settings | None = None, *, loader: Loader | None = None
     async def predict(body: Any, request: Request) -> Response:
         """One answer per record; the fallback when the model cannot answer."""
         rows = [list(record.__dict__.values()) for record in body.records]
+        received = rows  # the features, then the ids: what the prediction log records
         ids: list[list[Any]] = []
         if id_names:  # the record's id columns come after its features
             ids = [row[features:] for row in rows]
@@ -348,14 +366,8 @@ def create_app(settings: Settings | None = None, *, loader: Loader | None = None
             state.consecutive_failures = 0
             state.predict_error = None
         meta = predictor.metadata
-        if sample_rate > 0.0 and random.random() < sample_rate:  # noqa: S311  # sampling
-            logger.info(
-                "prediction",
-                model_name=meta.name,
-                model_version=meta.version,
-                records=[record.model_dump(by_alias=True) for record in body.records],
-                predictions=answers,
-            )
+        if record is not None and (sample_rate >= 1.0 or random.random() < sample_rate):  # noqa: S311
+            record(request_id, meta.name, meta.version, received, answers)
         answer = {
             "predictions": answers,
             "model_name": meta.name,

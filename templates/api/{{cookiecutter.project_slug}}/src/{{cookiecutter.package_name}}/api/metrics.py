@@ -57,6 +57,12 @@ class Metrics:
             "model_ready", "1 when the model is loaded and healthy", registry=registry
         )
         self.model_info = Info("model", "The loaded model", registry=registry)
+        self.prediction_log = Counter(
+            "prediction_log_records",
+            "Served records the prediction log wrote, or dropped when it could not",
+            ["outcome"],
+            registry=registry,
+        )
         # Label children cached: skips prometheus_client's labels() lock on the hot path.
         self._requests: dict[tuple[str, str, int], Callable[[], None]] = {}
         self._latency: dict[tuple[str, str], Callable[[float], None]] = {}
@@ -81,6 +87,10 @@ class Metrics:
         """Count one answer's warnings by kind and column."""
         for flag in flags:
             self.input_warnings.labels(flag["kind"], flag["column"]).inc()
+
+    def observe_logged(self, outcome: str, records: int) -> None:
+        """Count records the prediction log wrote (or dropped): from its thread."""
+        self.prediction_log.labels(outcome).inc(records)
 
     def observe_rows(self, rows: int, *, fallback: bool) -> None:
         """Count the records answered, by the model or by the fallback."""

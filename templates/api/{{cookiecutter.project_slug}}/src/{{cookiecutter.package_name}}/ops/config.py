@@ -37,7 +37,15 @@
     # Served when the model cannot answer: binary, the positive class's probability;
     # regression, the value; multiclass, a class. Empty: the training base rate (or mean).
     fallback_prediction: float | str | None = None
-    prediction_log_sample_rate: float = Field(default=0.0, ge=0.0, le=1.0)
+    # The prediction log (api/recording.py): what the service served, for monitoring. A
+    # folder (rotated JSON-lines files), `log` (entries in the service's log: on Cloud Run, a
+    # sink routes them to BigQuery), or empty (off); the share of requests recorded; at most
+    # how long a record waits in memory; when a file is full or old enough for a new one.
+    prediction_log_uri: str = "prediction-log"
+    prediction_log_sample_rate: float = Field(default=1.0, ge=0.0, le=1.0)
+    prediction_log_flush_seconds: float = Field(default=2.0, gt=0.0, le=60.0)
+    prediction_log_rotate_mb: float = Field(default=64.0, gt=0.0)
+    prediction_log_rotate_minutes: float = Field(default=60.0, gt=0.0)
     # /ready turns 503 after this many failed predictions in a row, for degraded_ttl_seconds
     # or until the next good prediction.
     degrade_after_failures: int = Field(default=1, ge=1)

@@ -72,6 +72,36 @@ def sample(sample_path: Path, contract: Contract) -> pd.DataFrame:
     """The sample data, read as the pipeline reads it."""
     return read_table(sample_path, contract)
 {% include "tests/contract_fixtures.py.j2" %}
+
+
+class FakeBigQuery:
+    """google.cloud.bigquery's query calls, in memory: the rows a query returns, and what
+    was asked (the project, the query, its parameters)."""
+
+    def __init__(self) -> None:
+        self.rows: list[dict[str, Any]] = []
+        self.asked: dict[str, Any] = {}
+
+    def client(self, project: str) -> Any:
+        self.asked["project"] = project
+        return types.SimpleNamespace(query=self.query)
+
+    def query(self, query: str, job_config: Any) -> Any:
+        self.asked |= {"query": query, "parameters": job_config.query_parameters}
+        return types.SimpleNamespace(result=lambda page_size: iter(self.rows))
+
+
+@pytest.fixture
+def bigquery(monkeypatch: pytest.MonkeyPatch) -> FakeBigQuery:
+    """google.cloud.bigquery faked: no account, no network."""
+    fake = FakeBigQuery()
+    module = fake_module(monkeypatch, "google.cloud.bigquery")
+    module.Client = fake.client  # type: ignore[attr-defined]
+    module.QueryJobConfig = lambda query_parameters: types.SimpleNamespace(  # type: ignore[attr-defined]
+        query_parameters=query_parameters
+    )
+    module.ScalarQueryParameter = lambda name, kind, value: (name, kind, value)  # type: ignore[attr-defined]
+    return fake
 {%- if cookiecutter.tracking == "clearml" %}
 
 

@@ -17,6 +17,7 @@ from {{ cookiecutter.package_name }}.compile import (
 from {{ cookiecutter.package_name }}.components import BASE_IMAGE
 from {{ cookiecutter.package_name }}.pipelines import (
     BATCH_PREDICTION_PIPELINE,
+    MONITORING_PIPELINE,
     TRAINING_PIPELINE,
 )
 
@@ -26,10 +27,11 @@ def load(path: Path) -> dict[str, Any]:
     return spec
 
 
-def test_compile_writes_both_pipelines(tmp_path: Path) -> None:
-    """The training spec has every step, the gate and the data dependency; so does batch."""
+def test_compile_writes_every_pipeline(tmp_path: Path) -> None:
+    """The training spec has every step, the gate and the data dependency; so do batch
+    prediction and monitoring (whose training run on an alert is the training pipeline)."""
     paths = compile_pipelines(tmp_path)
-    assert set(paths) == {"training", "batch-prediction"}
+    assert set(paths) == {"training", "batch-prediction", "monitoring"}
 
     training = load(paths["training"])
     assert training["pipelineInfo"]["name"] == TRAINING_PIPELINE
@@ -58,11 +60,22 @@ def test_compile_writes_both_pipelines(tmp_path: Path) -> None:
     assert set(batch["components"]) == {
         "comp-ingest-validate",
         "comp-resolve-model",
-        "comp-predict",
+        "comp-predict-check-drift",
         "comp-validate-data",
     }
 
-    for spec in (training, batch):
+    monitoring = load(paths["monitoring"])
+    assert monitoring["pipelineInfo"]["name"] == MONITORING_PIPELINE
+    tasks = monitoring["root"]["dag"]["tasks"]
+    assert tasks["monitor"]["dependentTasks"] == ["resolve-model"]
+    [retrain] = [name for name in tasks if name.startswith("condition")]
+    assert "retrain_on_alert" in tasks[retrain]["triggerPolicy"]["condition"]
+    assert {"comp-monitor", "comp-train-evaluate"} <= set(monitoring["components"])
+    assert f"comp-{TRAINING_PIPELINE}" in monitoring["components"]  # the same pipeline
+    parameters = monitoring["root"]["inputDefinitions"]["parameters"]
+    assert parameters["retrain_on_alert"]["defaultValue"] is False  # off unless asked
+
+    for spec in (training, batch, monitoring):
         for executor in spec["deploymentSpec"]["executors"].values():
             if "container" not in executor:
                 continue
@@ -102,6 +115,6 @@ def test_the_candidates_parallelism_is_a_setting(tmp_path: Path) -> None:
 
 
 def test_unknown_pipeline_is_refused(tmp_path: Path) -> None:
-    """Only the two pipelines compile."""
+    """Only the project's pipelines compile."""
     with pytest.raises(ValueError, match="unknown pipeline"):
         compile_pipeline("nope", tmp_path)

@@ -11,9 +11,19 @@ import pytest
 from kfp import dsl
 
 from {{ cookiecutter.package_name }} import components as c
-from {{ cookiecutter.package_name }}.contract import MAX_FLAGGED_SHARE, Contract
-from {{ cookiecutter.package_name }}.framework import GRID, MAIN_PARAMETER
-from {{ cookiecutter.package_name }}.steps.predict import PREDICTIONS_FILE
+from {{ cookiecutter.package_name }}.contract import (
+    DRIFT_MIN_RECORDS,
+    MAX_FLAGGED_SHARE,
+    Contract,
+)
+from {{ cookiecutter.package_name }}.framework import GRID, MAIN_PARAMETER, Params
+from {{ cookiecutter.package_name }}.model import Model
+from {{ cookiecutter.package_name }}.profile import Profile
+from {{ cookiecutter.package_name }}.steps.monitor import DriftAlertError
+from {{ cookiecutter.package_name }}.steps.predict import (
+    PREDICTIONS_FILE,
+    FlaggedRowsError,
+)
 from {{ cookiecutter.package_name }}.steps.validate import DataValidationError
 
 
@@ -128,6 +138,25 @@ def test_training_components_chain_register_and_promote(
     columns = list(pd.read_csv(tmp_path / "predictions" / PREDICTIONS_FILE).columns)
     assert columns[-len(contract.output_columns) - 1 :] == [*contract.output_columns, "warnings"]
 
+    # The batch pipeline's task: the same predictions, then the drift check against the
+    # champion's reference (its training rows, its predictions on the held-out rows).
+    report = artifact(dsl.HTML, tmp_path / "drift-report")
+    drift = artifact(dsl.Artifact, tmp_path / "drift")
+    status = c.predict_check_drift.python_func(
+        model=resolved,
+        dataset=dataset,
+        predictions=artifact(dsl.Dataset, tmp_path / "checked"),
+        drift_report=report,
+        drift=drift,
+        min_records=10,
+    )
+    assert status == drift.metadata["status"] == report.metadata["status"]
+    assert status in ("ok", "warn")  # the training data itself: nothing moved much
+    assert (tmp_path / "drift-report").read_text().startswith("<!doctype html>")
+    figures = json.loads((tmp_path / "drift" / "drift.json").read_text())
+    assert figures["model"]["uri"] == "models:/churn/1"
+    assert [f["name"] for f in figures["features"]] != []
+
 
 def test_validation_failure_fails_the_task_after_writing_the_report(
     sample: pd.DataFrame, contract: Contract, tmp_path: Path
@@ -148,10 +177,76 @@ def test_validation_failure_fails_the_task_after_writing_the_report(
     assert report.metadata["success"] is False
 
 
+def test_drift_components_report_before_they_fail(
+    sample: pd.DataFrame, contract: Contract, tmp_path: Path
+) -> None:
+    """Batch: rows the model never saw fail the task past max_flagged_share, after the
+    drift report (an alert) is written. Monitoring: the served records' check, its report
+    and its status; fail_on_drift fails the task on the alert, the report written."""
+    model = Model.fit(contract, sample, Params())
+    scores = model.scores(model.encode_table(sample))
+    model.metadata["profile"]["predictions"] = Profile.learn_predictions(contract, scores)
+    folder = model.save(tmp_path / "model", name="m", version="v1")
+    numeric = next((f.name for f in contract.features if f.kind == "numeric"), None)
+    moved = sample.copy()
+    if numeric is not None:
+        moved[numeric] = moved[numeric] * 1000 + 1000
+    else:  # a contract of categories only: a category never seen
+        moved[contract.feature_names[0]] = "Atlantis"
+    moved.to_csv(tmp_path / "moved.csv", index=False)
+    drift = artifact(dsl.Artifact, tmp_path / "batch-drift")
+    with pytest.raises(FlaggedRowsError):
+        c.predict_check_drift.python_func(
+            model=artifact(dsl.Model, folder),
+            dataset=artifact(dsl.Dataset, tmp_path / "moved.csv"),
+            predictions=artifact(dsl.Dataset, tmp_path / "predictions"),
+            drift_report=artifact(dsl.HTML, tmp_path / "batch-report"),
+            drift=drift,
+            max_flagged_share=0.0,
+            min_records=10,
+        )
+    assert json.loads((tmp_path / "batch-drift" / "drift.json").read_text())["status"] == "alert"
+    assert (tmp_path / "batch-report").is_file()
+
+    rows = moved[contract.feature_names].astype(object).where(moved.notna(), None)
+    records = rows.to_dict(orient="records")
+    answers = model.predict_rows([list(r.values()) for r in records])
+    entry = {"time": "2026-11-30T12:00:00+00:00", "model_version": "v1"}
+    (tmp_path / "served").mkdir()
+    (tmp_path / "served" / "predictions-1.jsonl").write_text(
+        json.dumps(entry | {"records": records, "answers": answers}, default=str) + "\n"
+    )
+    arguments = {
+        "source": str(tmp_path / "served"),
+        "since": "all",
+        "model": artifact(dsl.Model, folder),
+        "model_uri": "models:/m/1",
+        "min_records": 10,
+    }
+    report = artifact(dsl.HTML, tmp_path / "report")
+    drift = artifact(dsl.Artifact, tmp_path / "drift")
+    assert c.monitor.python_func(**arguments, drift_report=report, drift=drift) == "alert"
+    assert drift.metadata["moved"]
+    with pytest.raises(DriftAlertError):
+        c.monitor.python_func(
+            **arguments,
+            drift_report=artifact(dsl.HTML, tmp_path / "failed-report"),
+            drift=artifact(dsl.Artifact, tmp_path / "failed-drift"),
+            fail_on_drift=True,
+        )
+    assert (tmp_path / "failed-report").read_text().startswith("<!doctype html>")
+
+
 def test_component_defaults_are_the_project_defaults() -> None:
     """A component's defaults are literals (a task runs the function's text alone): each one
     stays equal to the constant it stands for."""
     import inspect
 
     parameters = inspect.signature(c.predict.python_func).parameters
+    assert parameters["max_flagged_share"].default == MAX_FLAGGED_SHARE
+    for component in (c.check_drift, c.predict_check_drift, c.monitor):
+        parameters = inspect.signature(component.python_func).parameters
+        assert parameters["min_records"].default == DRIFT_MIN_RECORDS
+        assert parameters["fail_on_drift"].default is False
+    parameters = inspect.signature(c.predict_check_drift.python_func).parameters
     assert parameters["max_flagged_share"].default == MAX_FLAGGED_SHARE

@@ -3,6 +3,7 @@ subprocess of this Python, no network. Slow: `make test-fast` leaves these out."
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 from pathlib import Path
@@ -10,11 +11,17 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from {{ cookiecutter.package_name }}.cli import EXIT_BELOW_THRESHOLD, EXIT_FAILED, main
+from {{ cookiecutter.package_name }}.cli import (
+    EXIT_BELOW_THRESHOLD,
+    EXIT_DRIFT,
+    EXIT_FAILED,
+    main,
+)
 from {{ cookiecutter.package_name }}.contract import Contract
-from {{ cookiecutter.package_name }}.framework import GRID, MAIN_PARAMETER
-from {{ cookiecutter.package_name }}.model import load_model
+from {{ cookiecutter.package_name }}.framework import GRID, MAIN_PARAMETER, Params
+from {{ cookiecutter.package_name }}.model import Model, load_model
 from {{ cookiecutter.package_name }}.ops.config import get_settings
+from {{ cookiecutter.package_name }}.profile import Profile
 
 pytestmark = pytest.mark.slow
 # Every candidate trains and is evaluated, one after another on the local runner.
@@ -95,6 +102,90 @@ def test_run_trains_exports_and_the_model_predicts(
     outputs_then_warnings = [*contract.output_columns, "warnings"]
     assert list(predictions.columns)[-len(outputs_then_warnings) :] == outputs_then_warnings
     assert len(predictions) == len(pd.read_csv(sample_path))
+    # The same check as monitoring's, on the batch's input: its report and its line last.
+    assert Path(line_value(out, "monitoring_report")).is_file()
+    assert out.splitlines()[-1].startswith("drift: ")
+
+    # Monitoring the champion: what the service served (the sample's rows twice, one feature
+    # moved, as its prediction log holds them); an alert fails the run only when asked.
+    sample = pd.read_csv(sample_path)
+    moved, feature = move_one_feature(contract, pd.concat([sample, sample]))
+    served = write_served(tmp_path / "served", contract, moved, exported)
+    args = ["monitor", "--source", str(served), "--output-dir", str(outputs), "--fail-on-drift"]
+    assert main(args) == EXIT_DRIFT
+    captured = capsys.readouterr()
+    assert line_value(captured.out, "model") == f"models:/{name}/1"
+    report = Path(line_value(captured.out, "monitoring_report"))
+    assert report.name == "report.html"
+    assert captured.out.splitlines()[-1].startswith("drift: alert (")
+    assert feature in captured.out.splitlines()[-1]
+    err = captured.err.splitlines()
+    assert err[0].startswith("error: step 'monitor' failed: DriftAlertError: drift: alert")
+    assert err[-2].startswith("what to do: open the report")
+
+
+def write_served(folder: Path, contract: Contract, table: pd.DataFrame, model_dir: Path) -> Path:
+    """The table's rows as the service's prediction log holds them (api/recording.py): a
+    JSON line per request of five records, with the model's answers and version."""
+    model = load_model(model_dir)
+    features = table[contract.feature_names].astype(object)
+    records = features.where(features.notna(), None).to_dict(orient="records")
+    answers = model.predict_rows([list(r.values()) for r in records])
+    folder.mkdir(parents=True)
+    with (folder / "predictions-1.jsonl").open("w") as handle:
+        for start in range(0, len(records), 5):
+            entry = {
+                "time": dt.datetime.now(dt.UTC).isoformat(),
+                "request_id": str(start),
+                "model_name": model.metadata["name"],
+                "model_version": model.metadata["version"],
+                "records": records[start : start + 5],
+                "answers": answers[start : start + 5],
+            }
+            handle.write(json.dumps(entry) + "\n")
+    return folder
+
+
+def move_one_feature(contract: Contract, table: pd.DataFrame) -> tuple[pd.DataFrame, str]:
+    """The table with its first numeric feature times 1000 (else a new category); its name."""
+    moved = table.copy()
+    feature = next((f for f in contract.features if f.kind == "numeric"), contract.features[0])
+    if feature.kind == "numeric":
+        moved[feature.name] = moved[feature.name] * 1000
+    else:
+        moved[feature.name] = "Atlantis"
+    return moved, feature.name
+
+
+def test_an_alert_starts_a_training_run_when_asked(
+    sample_path: Path,
+    contract: Contract,
+    tmp_path: Path,
+    one_candidate: None,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """monitoring_retrain_on_alert: the monitoring pipeline's alert runs the training
+    pipeline (the same one, nested), which registers a version."""
+    sample = pd.read_csv(sample_path)
+    model = Model.fit(contract, sample, Params())
+    scores = model.scores(model.encode_table(sample))
+    model.metadata["profile"]["predictions"] = Profile.learn_predictions(contract, scores)
+    folder = model.save(tmp_path / "model", name="served", version="v1")
+    moved, _ = move_one_feature(contract, pd.concat([sample, sample]))
+    served = write_served(tmp_path / "served", contract, moved, folder)
+    monkeypatch.setenv("{{ cookiecutter.__env_prefix }}MONITORING_RETRAIN_ON_ALERT", "true")
+    monkeypatch.setenv("{{ cookiecutter.__env_prefix }}DATA_PATH", str(sample_path))
+    get_settings.cache_clear()
+    args = ["monitor", "--source", str(served), "--model-uri", str(folder)]
+    assert main([*args, "--output-dir", str(tmp_path / "outputs")]) == 0
+    out = capsys.readouterr().out
+    assert out.splitlines()[-1].startswith("drift: alert (")
+    assert shown_steps(out)[:2] == [["resolve-model", "ok"], ["monitor", "ok"]]
+    trained = ["ingest-validate", "split", "train-evaluate", "select-best", *REGISTRY_STEPS]
+    assert [step for step, _ in shown_steps(out)[2:]] == trained
+    assert line_value(out, "model_version") == f"models:/{get_settings().model_name}/1"
+    assert Path(line_value(out, "retrained")).is_dir()
 
 
 def test_a_model_below_the_gate_is_not_exported(

@@ -1,4 +1,4 @@
-"""Command line: `{{ cookiecutter.package_name }} run | schema | validate | compile | submit`.
+"""Command line: `{{ cookiecutter.package_name }} run | monitor | schema | validate | compile | submit`.
 
 Heavy libraries (kfp, Great Expectations, scikit-learn, aiplatform) are imported inside
 the commands, so `--help` is instant. A refused command prints one `error:` line naming the
@@ -21,10 +21,12 @@ from {{ cookiecutter.package_name }}.ops.config import ENV_PREFIX, Settings, get
 
 PROG = "{{ cookiecutter.package_name }}"
 PIPELINES = ("training", "batch-prediction")
+SUBMITTED = (*PIPELINES, "monitoring")
 SUITES = ("training", "features", "predictions")
 EXIT_FAILED = 1  # a step failed: the last lines say which and why
 EXIT_REFUSED = 2  # bad input: nothing ran
 EXIT_BELOW_THRESHOLD = 3  # `run`: the model missed the gate, nothing was exported
+EXIT_DRIFT = 4  # `monitor`, batch prediction: the drift check said alert, with --fail-on-drift
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -55,8 +57,34 @@ def build_parser() -> argparse.ArgumentParser:
         help="batch-prediction: fail when more than this share of rows is flagged "
         "(default: max_flagged_share)",
     )
+    run.add_argument(
+        "--fail-on-drift",
+        action="store_true",
+        help="batch-prediction: exit 4 when the drift check of the input says alert",
+    )
     run.add_argument("--output-dir", type=Path, help="default: output_dir (outputs/)")
     run.add_argument("--verbose", action="store_true", help="every task's log on the terminal")
+
+    watch = sub.add_parser(
+        "monitor",
+        help="the drift check of the records the service served (the monitoring pipeline)",
+    )
+    watch.add_argument(
+        "--source",
+        help="the served records: a folder, gs://bucket/prefix or bq://project.dataset.table "
+        "(default: monitoring_source)",
+    )
+    watch.add_argument(
+        "--model-uri", help="the model whose reference to compare with (default: the champion)"
+    )
+    watch.add_argument(
+        "--since", help="the window: 30m, 12h, 7d, 2w, an ISO date, or all (default: 7d)"
+    )
+    watch.add_argument(
+        "--fail-on-drift", action="store_true", help="exit 4 when the check says alert"
+    )
+    watch.add_argument("--output-dir", type=Path, help="default: output_dir (outputs/)")
+    watch.add_argument("--verbose", action="store_true", help="every task's log on the terminal")
 
     schema = sub.add_parser("schema", help="infer the data contract from a CSV; write it")
     schema.add_argument("--data", required=True, help="the CSV to infer the contract from")
@@ -78,10 +106,15 @@ def build_parser() -> argparse.ArgumentParser:
     comp.add_argument("--image", help="the components' image (default: pipeline_image)")
 
     submit = sub.add_parser("submit", help="submit a pipeline to Vertex AI Pipelines")
-    submit.add_argument("--pipeline", choices=PIPELINES, default="training")
+    submit.add_argument("--pipeline", choices=SUBMITTED, default="training")
     submit.add_argument("--dry-run", action="store_true", help="build the job, send nothing")
     submit.add_argument("--data-uri", help="default: pipeline_data_uri")
-    submit.add_argument("--model-uri", help="batch-prediction: gs:// URI of an exported model")
+    submit.add_argument(
+        "--model-uri",
+        help="batch-prediction: gs:// URI of an exported model or a registry URI; "
+        "monitoring: default the champion",
+    )
+    submit.add_argument("--source", help="monitoring: default monitoring_source")
     submit.add_argument("--metric")
     submit.add_argument("--threshold", type=float)
     when = submit.add_mutually_exclusive_group()
@@ -145,7 +178,7 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
     try:
         if args.pipeline == "batch-prediction":
             result = local_run.run_batch_prediction(
-                settings, args.model_uri, data, verbose=args.verbose
+                settings, args.model_uri, data, args.verbose, args.fail_on_drift
             )
             for warning in result.warnings:
                 print(warning)
@@ -154,6 +187,7 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
                 print(f"flagged: {result.flagged}")
             print(f"log: {result.log_file}")
             print(f"predictions_uri: {result.predictions_uri}")
+            print("\n".join(drift_lines(result.drift, result.monitoring_report)))
             return 0
         result = local_run.run_training(
             settings,
@@ -165,8 +199,7 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
             sample_data=sample_data,
         )
     except local_run.PipelineFailedError as error:
-        fail(str(error))
-        return EXIT_FAILED
+        return _failed(error, local_run.PREDICT_TASK)
     print("\n".join(summary(result)))
     if result.model_uri is None:
         fail(
@@ -180,6 +213,87 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
     if result.decision is not None:
         print(f"champion: {result.decision['champion']}")
     return 0
+
+
+def _failed(error: Any, task: str) -> int:
+    """A failed local run: its drift report's lines when the task wrote one, then the error;
+    EXIT_DRIFT when it failed on a drift alert (--fail-on-drift), else EXIT_FAILED."""
+    from {{ cookiecutter.package_name }}.drift import ALERT
+    from {{ cookiecutter.package_name }}.local_run import drift_report
+
+    drift, page = drift_report(error.run_dir, task)
+    if drift is not None:
+        print(f"model: {drift['model'].get('uri') or drift['model'].get('version')}")
+        print("\n".join(drift_lines(drift, page)))
+    fail(str(error))
+    alerted = drift is not None and drift["status"] == ALERT and "DriftAlertError" in str(error)
+    return EXIT_DRIFT if alerted else EXIT_FAILED
+
+
+def drift_lines(drift: dict[str, Any] | None, page: Path | None) -> list[str]:
+    """The drift check's summary for people: the features the most moved first, then the
+    report and the verdict (the last lines)."""
+    if drift is None:
+        return []
+    lines = [f"records: {drift['records']} (at least {drift['min_records']} for a verdict)"]
+    measures = ([drift["predictions"]] if drift.get("predictions") else []) + drift["features"]
+    judged = drift["records"] >= drift["min_records"]
+    for measure in measures[:12]:
+        shown = f"{measure['level'] if judged else '-':<5}  {measure['name']}: "
+        shown += f"psi {measure['psi']:.3f}"
+        before, now = measure["missing_reference"], measure["missing_current"]
+        if before or now:
+            shown += f", empty values {before:.1%} -> {now:.1%}"
+        lines.append(shown)
+    if len(measures) > 12:
+        lines.append(f"...    {len(measures) - 12} more features in the report")
+    return [*lines, f"monitoring_report: {page}", drift["line"]]
+
+
+def _monitor(args: argparse.Namespace, settings: Settings) -> int:
+    from {{ cookiecutter.package_name }} import local_run
+    from {{ cookiecutter.package_name }}.drift import ALERT
+    from {{ cookiecutter.package_name }}.served import parse_since
+
+    if args.output_dir:
+        settings = settings.model_copy(update={"output_dir": args.output_dir})
+    source = args.source or settings.monitoring_source
+    if not source:
+        fail(
+            "no served records: give SOURCE= (--source) or the monitoring_source setting",
+            "a folder of the service's prediction_log_uri, gs://bucket/prefix or "
+            "bq://project.dataset.table",
+        )
+        return EXIT_REFUSED
+    if "://" not in source and not Path(source).exists():
+        fail(f"no folder or file {source!r} of served records", "give the service's folder")
+        return EXIT_REFUSED
+    since = settings.monitoring_since if args.since is None else args.since
+    parse_since(since)  # refuse a malformed window before anything runs
+    uri = args.model_uri or f"models:/{settings.model_name}@champion"
+    if uri.startswith("models:/"):
+        _resolve_version(uri, settings)  # refuse an unknown one before running
+    elif not Path(uri).exists():
+        fail(f"no model folder {uri!r}", "give the folder `make run` printed, or a models:/ URI")
+        return EXIT_REFUSED
+    print(f"monitoring {source} since {since or 'the beginning'} against {uri}", flush=True)
+    try:
+        result = local_run.run_monitoring(
+            settings, source, uri, since, args.verbose, args.fail_on_drift
+        )
+    except local_run.PipelineFailedError as error:
+        return _failed(error, local_run.MONITOR_TASK)
+    print(f"model: {result.resolved}")
+    if result.model_uri is not None:  # retrained on the alert (monitoring_retrain_on_alert)
+        print(f"retrained: {result.model_uri}")
+        if result.registration is not None:
+            print(f"model_version: {result.registration['uri']}")
+        if result.decision is not None:
+            print(f"champion: {result.decision['champion']}")
+    print(f"log: {result.log_file}")
+    print("\n".join(drift_lines(result.drift, result.monitoring_report)))
+    alert = result.drift is not None and result.drift["status"] == ALERT
+    return EXIT_DRIFT if alert and args.fail_on_drift else 0
 
 
 def _is_sample(data: Path) -> bool:
@@ -341,8 +455,6 @@ def cloud_registry(settings: Settings, dry_run: bool) -> str:
 
 def _submit(args: argparse.Namespace, settings: Settings) -> int:
     from {{ cookiecutter.package_name }} import submit
-    from {{ cookiecutter.package_name }}.contract import load_contract
-    from {{ cookiecutter.package_name }}.steps.evaluate import resolve_gate
 
     params: dict[str, Any]
     registry = cloud_registry(settings, args.dry_run)
@@ -350,31 +462,12 @@ def _submit(args: argparse.Namespace, settings: Settings) -> int:
         data_uri = args.data_uri or settings.pipeline_data_uri
         if not data_uri and args.dry_run:
             data_uri = "gs://dry-run-bucket/data/train.csv"
-        metric, threshold = resolve_gate(
-            load_contract(),
-            args.metric or settings.eval_metric,
-            settings.eval_threshold if args.threshold is None else args.threshold,
-        )
-        from {{ cookiecutter.package_name }}.local_run import source_commit
-        from {{ cookiecutter.package_name }}.steps.train import candidate_grid
-
-        params = {
-            "data_uri": data_uri,
-            "candidates": [json.dumps(c) for c in candidate_grid(settings.candidate_values, {})],
-            "metric": metric,
-            "threshold": threshold,
-            "test_fraction": settings.test_fraction,
-            "seed": settings.random_seed,
-            "export_uri": settings.pipeline_export_uri,
-            "registry_uri": registry,
-            "model_name": settings.model_name,
-            "registry_staging_uri": settings.registry_staging_uri,
-            "source_commit": os.environ.get("GITHUB_SHA")
-            or os.environ.get("CI_COMMIT_SHA")
-            or source_commit(),
-        }
+        params = _training_parameters(settings, data_uri, args.metric, args.threshold)
+        params["registry_uri"] = registry
         missing = [] if data_uri else [f"--data-uri (or {ENV_PREFIX}PIPELINE_DATA_URI)"]
         missing += [] if registry else [REGISTRY_NEEDED.format(uri=settings.registry_uri)]
+    elif args.pipeline == "monitoring":
+        params, missing = _monitoring_parameters(args, settings, registry)
     else:
         params = {"model_uri": args.model_uri or "", "data_uri": args.data_uri or ""}
         if args.dry_run:
@@ -387,6 +480,8 @@ def _submit(args: argparse.Namespace, settings: Settings) -> int:
         fail(f"missing {', '.join(missing)}")
         return EXIT_REFUSED
     cron = "" if args.no_schedule else args.schedule
+    if cron is None and args.pipeline == "monitoring":
+        cron = settings.monitoring_schedule_cron
     try:
         plan = submit.plan_submission(settings, args.pipeline, params, args.dry_run, cron)
         sent = submit.submit(plan, dry_run=args.dry_run)
@@ -397,11 +492,67 @@ def _submit(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _training_parameters(
+    settings: Settings, data_uri: str, metric: str | None = None, threshold: float | None = None
+) -> dict[str, Any]:
+    """The training pipeline's parameters of a Vertex AI run (also the monitoring pipeline's,
+    for a training run on an alert), but the registry."""
+    from {{ cookiecutter.package_name }}.contract import load_contract
+    from {{ cookiecutter.package_name }}.local_run import source_commit
+    from {{ cookiecutter.package_name }}.steps.evaluate import resolve_gate
+    from {{ cookiecutter.package_name }}.steps.train import candidate_grid
+
+    metric, threshold = resolve_gate(
+        load_contract(),
+        metric or settings.eval_metric,
+        settings.eval_threshold if threshold is None else threshold,
+    )
+    return {
+        "data_uri": data_uri,
+        "candidates": [json.dumps(c) for c in candidate_grid(settings.candidate_values, {})],
+        "metric": metric,
+        "threshold": threshold,
+        "test_fraction": settings.test_fraction,
+        "seed": settings.random_seed,
+        "export_uri": settings.pipeline_export_uri,
+        "model_name": settings.model_name,
+        "registry_staging_uri": settings.registry_staging_uri,
+        "source_commit": os.environ.get("GITHUB_SHA")
+        or os.environ.get("CI_COMMIT_SHA")
+        or source_commit(),
+    }
+
+
+def _monitoring_parameters(
+    args: argparse.Namespace, settings: Settings, registry: str
+) -> tuple[dict[str, Any], list[str]]:
+    """The monitoring pipeline's parameters, and what is missing for them."""
+    source = args.source or settings.monitoring_source
+    if not source and args.dry_run:
+        source = "bq://dry-run-project.dry_run_predictions.run_googleapis_com_stderr"
+    data_uri = args.data_uri or settings.pipeline_data_uri
+    params = {
+        **_training_parameters(settings, data_uri),
+        "source": source,
+        "model_uri": args.model_uri or f"models:/{settings.model_name}@champion",
+        "since": settings.monitoring_since,
+        "min_records": settings.monitoring_min_records,
+        "retrain_on_alert": settings.monitoring_retrain_on_alert,
+        "registry_uri": registry,
+    }
+    missing = [] if source else [f"--source (or {ENV_PREFIX}MONITORING_SOURCE)"]
+    missing += [] if registry else [REGISTRY_NEEDED.format(uri=settings.registry_uri)]
+    if settings.monitoring_retrain_on_alert and not data_uri and not args.dry_run:
+        missing.append(f"--data-uri (or {ENV_PREFIX}PIPELINE_DATA_URI), to retrain on an alert")
+    return params, missing
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command; return the process exit code."""
     args = build_parser().parse_args(argv)
     commands = {
         "run": _run,
+        "monitor": _monitor,
         "models": _models,
         "promote": _promote,
         "schema": _schema,

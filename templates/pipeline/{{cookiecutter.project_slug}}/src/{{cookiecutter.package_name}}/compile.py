@@ -9,18 +9,21 @@ from typing import Any
 
 import yaml
 
-PIPELINE_NAMES = ("training", "batch-prediction")
+PIPELINE_NAMES = ("training", "batch-prediction", "monitoring")
 
 
 def _pipeline(name: str, parallelism: int) -> Callable[..., Any]:
     """The pipeline called `name`; training's candidates run `parallelism` at a time."""
     from {{ cookiecutter.package_name }}.pipelines import (
         batch_prediction_pipeline,
+        make_monitoring_pipeline,
         make_training_pipeline,
     )
 
     if name == "training":
         return make_training_pipeline(parallelism)
+    if name == "monitoring":
+        return make_monitoring_pipeline(parallelism)
     if name == "batch-prediction":
         pipeline: Callable[..., Any] = batch_prediction_pipeline
         return pipeline

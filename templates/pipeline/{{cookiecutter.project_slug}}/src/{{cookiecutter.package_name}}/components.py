@@ -22,7 +22,16 @@ compiled specs: see `compile.py`.
 """
 
 from kfp import dsl
-from kfp.dsl import Artifact, ClassificationMetrics, Dataset, Input, Metrics, Model, Output
+from kfp.dsl import (
+    HTML,
+    Artifact,
+    ClassificationMetrics,
+    Dataset,
+    Input,
+    Metrics,
+    Model,
+    Output,
+)
 
 BASE_IMAGE = "{{ cookiecutter.project_slug }}:latest"
 
@@ -270,8 +279,79 @@ def predict(
     """Batch predictions (a folder holding predictions.csv): the ids (or the input), the
     contract's output columns and each row's warnings; fails past `max_flagged_share` of
     flagged rows."""
-    from {{ cookiecutter.package_name }}.steps.predict import predict_file
+    from {{ cookiecutter.package_name }}.steps.artifacts import predict_into
 
-    predictions.metadata.update(
-        predict_file(model.path, dataset.path, predictions.path, max_flagged_share)
+    predict_into(model, dataset, predictions, max_flagged_share)
+
+
+@dsl.component(base_image=BASE_IMAGE, install_kfp_package=False)
+def check_drift(
+    model: Input[Model],
+    dataset: Input[Dataset],
+    predictions: Input[Dataset],
+    drift_report: Output[HTML],
+    drift: Output[Artifact],
+    min_records: int = 500,  # drift.MIN_RECORDS
+    fail_on_drift: bool = False,
+) -> str:
+    """The drift check of a batch's input and predictions against the model's reference:
+    the HTML report (`drift_report`, and in `drift` with the figures as JSON); fails on an
+    alert only with `fail_on_drift`. Return the status: ok, warn, alert or too few records."""
+    from {{ cookiecutter.package_name }}.steps.artifacts import check_drift_into
+
+    return check_drift_into(
+        model, dataset, predictions, min_records, fail_on_drift, drift_report, drift
+    )
+
+
+@dsl.component(base_image=BASE_IMAGE, install_kfp_package=False)
+def predict_check_drift(
+    model: Input[Model],
+    dataset: Input[Dataset],
+    predictions: Output[Dataset],
+    drift_report: Output[HTML],
+    drift: Output[Artifact],
+    max_flagged_share: float = 0.25,  # contract.MAX_FLAGGED_SHARE
+    min_records: int = 500,  # drift.MIN_RECORDS
+    fail_on_drift: bool = False,
+) -> str:
+    """`predict` then `check_drift`, in one task: every batch is checked as it is scored.
+    Too many flagged rows fail the task after the check, so its report is there to read."""
+    from {{ cookiecutter.package_name }}.steps.artifacts import (
+        check_drift_into,
+        predict_into,
+    )
+    from {{ cookiecutter.package_name }}.steps.predict import FlaggedRowsError
+
+    flagged = None
+    try:
+        predict_into(model, dataset, predictions, max_flagged_share)
+    except FlaggedRowsError as error:  # the predictions were written: check them first
+        flagged = error
+    fail = fail_on_drift and flagged is None
+    status = check_drift_into(model, dataset, predictions, min_records, fail, drift_report, drift)
+    if flagged is not None:
+        raise flagged
+    return status
+
+
+@dsl.component(base_image=BASE_IMAGE, install_kfp_package=False)
+def monitor(
+    source: str,
+    since: str,
+    model: Input[Model],
+    model_uri: str,
+    drift_report: Output[HTML],
+    drift: Output[Artifact],
+    min_records: int = 500,  # drift.MIN_RECORDS
+    fail_on_drift: bool = False,
+) -> str:
+    """The drift check of the records the service served since `since` (a folder, gs:// or
+    bq://project.dataset.table) against the model's reference: the HTML report
+    (`drift_report`, and in `drift` with the figures as JSON); fails on an alert only with `fail_on_drift`.
+    Return the status: ok, warn, alert or too few records."""
+    from {{ cookiecutter.package_name }}.steps.artifacts import monitor_into
+
+    return monitor_into(
+        source, since, min_records, fail_on_drift, model, model_uri, drift_report, drift
     )

@@ -4,8 +4,8 @@
   the label's presence and values (each class present, or the regression value's bounds);
 * `features`: batch-prediction input: the features' columns, without the label; its values are
   checked row by row against what the model saw in training, when it predicts (`profile.py`);
-* `predictions`: model monitoring: the predictions' columns, ranges and spread, against the
-  label's shares in the contract.
+* `predictions`: batch predictions: their columns, classes and ranges, not constant (whether
+  their distribution moved is the drift check's to say: `drift.py`).
 
 Edit `contract.yaml` to change what the data may be, and `checks.py` to add your own checks.
 GX is imported inside the functions: importing this module stays cheap.
@@ -31,7 +31,6 @@ if TYPE_CHECKING:
     from great_expectations.expectations import Expectation
 
 MIN_TRAINING_ROWS = 20  # fewer rows cannot be split into a training and a test part
-MONITORING_BAND = 0.3  # predicted shares may drift this far from the contract's before a warning
 
 
 def configure_gx() -> None:
@@ -99,7 +98,7 @@ def label_expectations(contract: Contract) -> list[Expectation]:
 
 
 def prediction_expectations(contract: Contract) -> list[Expectation]:
-    """Monitoring: the outputs' presence and ranges, and their spread against the contract."""
+    """The outputs' presence, classes and ranges, and a score that is not constant."""
     import great_expectations.expectations as gxe
 
     found: list[Expectation] = [
@@ -114,32 +113,18 @@ def prediction_expectations(contract: Contract) -> list[Expectation]:
             )
         return found
     found.append(gxe.ExpectColumnValuesToBeInSet(column=PREDICTION, value_set=contract.class_keys))
-    rates = contract.base_rates()
     if contract.task == "binary":
-        share = rates[contract.class_keys[1]]
         return [
             *found,
             gxe.ExpectColumnValuesToNotBeNull(column=PROBABILITY),
             gxe.ExpectColumnValuesToBeBetween(column=PROBABILITY, min_value=0, max_value=1),
-            # Drift: the mean score far from the positive share in the contract's data.
-            gxe.ExpectColumnMeanToBeBetween(
-                column=PROBABILITY,
-                min_value=round(max(0.0, share - MONITORING_BAND), 4),
-                max_value=round(min(1.0, share + MONITORING_BAND), 4),
-            ),
             # A constant score means a broken model or broken input.
             gxe.ExpectColumnStdevToBeBetween(column=PROBABILITY, min_value=0.001),
         ]
-    for key, column in zip(contract.class_keys, contract.probability_columns, strict=True):
-        found += [
-            gxe.ExpectColumnValuesToBeBetween(column=column, min_value=0, max_value=1),
-            gxe.ExpectColumnMeanToBeBetween(
-                column=column,
-                min_value=round(max(0.0, rates[key] - MONITORING_BAND), 4),
-                max_value=round(min(1.0, rates[key] + MONITORING_BAND), 4),
-            ),
-        ]
-    return found
+    return found + [
+        gxe.ExpectColumnValuesToBeBetween(column=column, min_value=0, max_value=1)
+        for column in contract.probability_columns
+    ]
 
 
 def _suite(name: str, expectations: list[Expectation]) -> ExpectationSuite:
@@ -174,7 +159,7 @@ def features_suite(contract: Contract) -> ExpectationSuite:
 
 
 def predictions_suite(contract: Contract) -> ExpectationSuite:
-    """Monitoring of batch predictions, then your predictions checks."""
+    """Batch predictions' columns and ranges, then your predictions checks."""
     return _suite(
         "predictions",
         [*prediction_expectations(contract), *checks.predictions_checks(contract)],

@@ -27,10 +27,16 @@ from {{ cookiecutter.package_name }}.steps.failures import FAILURE_FILE_VARIABLE
 
 LOG_FILE = "run.log"
 PUBLISH_TASK = "export-register-promote"  # the task whose artifacts say what was registered
+PREDICT_TASK = "predict-check-drift"  # batch prediction's task: predictions, drift report
+MONITOR_TASK = "monitor"  # the monitoring pipeline's drift check
 
 
 class PipelineFailedError(RuntimeError):
     """A task of a local run failed: the message names it, says why and what to do."""
+
+    def __init__(self, message: str, run_dir: Path | None = None) -> None:
+        super().__init__(message)
+        self.run_dir = run_dir  # the run's folder, with what its tasks wrote before
 
 
 @dataclass(frozen=True)
@@ -51,6 +57,8 @@ class LocalRunResult:
     warnings: list[str] = field(default_factory=list)
     flagged: str | None = None  # batch prediction: the rows with values the model never saw
     warm_tasks: int = 0  # how many tasks started warm (local_tasks.py)
+    drift: dict[str, Any] | None = None  # batch prediction, monitoring: the drift check's figures
+    monitoring_report: Path | None = None  # ... and its HTML report
 
 
 def init_local(output_dir: Path) -> None:
@@ -118,7 +126,8 @@ def _run_pipeline(
     if run_dir is not None:
         log_file = log_file.replace(run_dir / LOG_FILE)
     if error is not None:
-        raise PipelineFailedError(_why(console.steps, failure_file, error, log_file)) from error
+        why = _why(console.steps, failure_file, error, log_file)
+        raise PipelineFailedError(why, run_dir) from error
     failure_file.unlink(missing_ok=True)
     return output, run_dir, log_file, console.steps
 
@@ -206,21 +215,19 @@ def run_training(
     return replace(result, warm_tasks=starter.tasks if starter else 0)
 
 
-def _train(
+def training_arguments(
     settings: Settings,
     data: str | Path | None,
-    metric: str | None,
-    threshold: float | None,
-    params: dict[str, str] | None,
-    verbose: bool,
-    sample_data: bool,
-) -> LocalRunResult:
+    metric: str | None = None,
+    threshold: float | None = None,
+    params: dict[str, str] | None = None,
+    sample_data: bool = False,
+) -> tuple[dict[str, Any], Path]:
+    """The training pipeline's arguments of a local run (the gate and every candidate
+    checked first), and the folder its model is exported to."""
     from {{ cookiecutter.package_name }}.contract import load_contract
     from {{ cookiecutter.package_name }}.model import params_from
-    from {{ cookiecutter.package_name }}.pipelines import (
-        TRAINING_PIPELINE,
-        make_training_pipeline,
-    )
+    from {{ cookiecutter.package_name }}.pipelines import TRAINING_PIPELINE
     from {{ cookiecutter.package_name }}.steps.evaluate import resolve_gate
     from {{ cookiecutter.package_name }}.steps.train import candidate_grid
 
@@ -232,30 +239,53 @@ def _train(
     candidates = candidate_grid(settings.candidate_values, params or {})
     for candidate in candidates:
         params_from(candidate)  # refuse a bad hyper-parameter before anything runs
-    output_dir = settings.output_dir.resolve()
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S-%f")
-    export_dir = output_dir / "models" / f"{TRAINING_PIPELINE}-{stamp}"
+    export_dir = settings.output_dir.resolve() / "models" / f"{TRAINING_PIPELINE}-{stamp}"
+    arguments = {
+        "data_uri": str(Path(data or settings.data_path).resolve()),
+        "candidates": [json.dumps(candidate) for candidate in candidates],
+        "metric": metric,
+        "threshold": threshold,
+        "test_fraction": settings.test_fraction,
+        "seed": settings.random_seed,
+        # Locally a pipeline cannot return an output made inside dsl.If: the export step
+        # writes here too, and the gate's verdict says whether it did.
+        "export_uri": str(export_dir),
+        "registry_uri": registry_location(settings),
+        "model_name": settings.model_name,
+        "registry_staging_uri": settings.registry_staging_uri,
+        "source_commit": source_commit(),
+        "sample_data": sample_data,
+    }
+    return arguments, export_dir
+
+
+def _train(
+    settings: Settings,
+    data: str | Path | None,
+    metric: str | None,
+    threshold: float | None,
+    params: dict[str, str] | None,
+    verbose: bool,
+    sample_data: bool,
+) -> LocalRunResult:
+    from {{ cookiecutter.package_name }}.pipelines import (
+        TRAINING_PIPELINE,
+        make_training_pipeline,
+    )
+
+    arguments, export_dir = training_arguments(
+        settings, data, metric, threshold, params, sample_data
+    )
+    output_dir = settings.output_dir.resolve()
     init_local(output_dir)
     task, run_dir, log_file, steps = _run_pipeline(
         make_training_pipeline(parallelism=1),
         TRAINING_PIPELINE,
         output_dir,
         verbose,
-        {"train-evaluate": len(candidates)},
-        data_uri=str(Path(data or settings.data_path).resolve()),
-        candidates=[json.dumps(candidate) for candidate in candidates],
-        metric=metric,
-        threshold=threshold,
-        test_fraction=settings.test_fraction,
-        seed=settings.random_seed,
-        # Locally a pipeline cannot return an output made inside dsl.If: the export step
-        # writes here too, and the gate's verdict says whether it did.
-        export_uri=str(export_dir),
-        registry_uri=registry_location(settings),
-        model_name=settings.model_name,
-        registry_staging_uri=settings.registry_staging_uri,
-        source_commit=source_commit(),
-        sample_data=sample_data,
+        {"train-evaluate": len(arguments["candidates"])},
+        **arguments,
     )
     passed = bool(task.output)
     exported = passed and (export_dir / "metadata.json").is_file()
@@ -277,15 +307,35 @@ def run_batch_prediction(
     model_uri: str | Path,
     data: str | Path | None = None,
     verbose: bool = False,
+    fail_on_drift: bool = False,
 ) -> LocalRunResult:
-    """Run the batch-prediction pipeline with an exported model folder."""
+    """Run the batch-prediction pipeline with a model folder or a registry URI."""
     with warm_tasks(settings.local_warm_start) as starter:  # first: libraries load meanwhile
-        result = _predict(settings, str(model_uri), data, verbose)
+        result = _predict(settings, str(model_uri), data, verbose, fail_on_drift)
     return replace(result, warm_tasks=starter.tasks if starter else 0)
 
 
+def drift_report(run_dir: Path | None, task: str) -> tuple[dict[str, Any] | None, Path | None]:
+    """The drift check's figures (drift.json) and HTML report a task of the run wrote, also
+    when it failed on an alert."""
+    from {{ cookiecutter.package_name }}.report import FIGURES_FILE, REPORT_FILE
+
+    if run_dir is None:
+        return None, None
+    folder = run_dir / task / "drift"
+    figures = folder / FIGURES_FILE
+    found = json.loads(figures.read_text(encoding="utf-8")) if figures.is_file() else None
+    page = folder / REPORT_FILE
+    return found, page if page.is_file() else None
+
+
+def _model_uri(uri: str) -> str:
+    """A model folder made absolute; registry URIs as they are."""
+    return uri if "://" in uri or uri.startswith("models:/") else str(Path(uri).resolve())
+
+
 def _predict(
-    settings: Settings, uri: str, data: str | Path | None, verbose: bool
+    settings: Settings, uri: str, data: str | Path | None, verbose: bool, fail_on_drift: bool
 ) -> LocalRunResult:
     from {{ cookiecutter.package_name }}.pipelines import (
         BATCH_PREDICTION_PIPELINE,
@@ -300,15 +350,20 @@ def _predict(
         BATCH_PREDICTION_PIPELINE,
         output_dir,
         verbose,
-        model_uri=uri if "://" in uri or uri.startswith("models:/") else str(Path(uri).resolve()),
+        model_uri=_model_uri(uri),
         data_uri=str(Path(data or settings.data_path).resolve()),
         registry_uri=registry_location(settings),
         registry_staging_uri=settings.registry_staging_uri,
         max_flagged_share=settings.max_flagged_share,
+        min_records=settings.monitoring_min_records,
+        fail_on_drift=fail_on_drift,
     )
-    monitoring = [
-        f"monitoring (not fatal): {r['summary']}" for r in _reports(run_dir) if not r["success"]
+    checks = [
+        f"predictions check (not fatal): {r['summary']}"
+        for r in _reports(run_dir)
+        if not r["success"]
     ]
+    drift, page = drift_report(run_dir, PREDICT_TASK)
     return LocalRunResult(
         BATCH_PREDICTION_PIPELINE,
         run_dir,
@@ -321,6 +376,80 @@ def _predict(
             .get("Output")
             or uri
         ),
-        warnings=monitoring,
-        flagged=_artifact_metadata(run_dir, "predict", "predictions").get("flagged"),
+        warnings=checks,
+        flagged=_artifact_metadata(run_dir, PREDICT_TASK, "predictions").get("flagged"),
+        drift=drift,
+        monitoring_report=page,
+    )
+
+
+def run_monitoring(
+    settings: Settings,
+    source: str,
+    model_uri: str | None = None,
+    since: str | None = None,
+    verbose: bool = False,
+    fail_on_drift: bool = False,
+) -> LocalRunResult:
+    """Run the monitoring pipeline: the drift check of the records served since `since`
+    (default: monitoring_since) against `model_uri` (default: the champion); a training run
+    on the data at data_path when it says alert and monitoring_retrain_on_alert is set."""
+    with warm_tasks(settings.local_warm_start) as starter:  # first: libraries load meanwhile
+        result = _monitor(settings, source, model_uri, since, verbose, fail_on_drift)
+    return replace(result, warm_tasks=starter.tasks if starter else 0)
+
+
+def _monitor(
+    settings: Settings,
+    source: str,
+    model_uri: str | None,
+    since: str | None,
+    verbose: bool,
+    fail_on_drift: bool,
+) -> LocalRunResult:
+    from {{ cookiecutter.package_name }}.pipelines import (
+        MONITORING_PIPELINE,
+        make_monitoring_pipeline,
+    )
+    from {{ cookiecutter.package_name }}.schema import is_sample_data
+
+    data = Path(settings.data_path)
+    training, export_dir = training_arguments(
+        settings, data, sample_data=data.is_file() and is_sample_data(data)
+    )
+    uri = model_uri or f"models:/{settings.model_name}@champion"
+    output_dir = settings.output_dir.resolve()
+    init_local(output_dir)
+    _, run_dir, log_file, steps = _run_pipeline(
+        make_monitoring_pipeline(parallelism=1),
+        MONITORING_PIPELINE,
+        output_dir,
+        verbose,
+        None,
+        source=source if "://" in source else str(Path(source).resolve()),
+        model_uri=_model_uri(uri),
+        since=settings.monitoring_since if since is None else since,
+        min_records=settings.monitoring_min_records,
+        fail_on_drift=fail_on_drift,
+        retrain_on_alert=settings.monitoring_retrain_on_alert,
+        **training,
+    )
+    drift, page = drift_report(run_dir, MONITOR_TASK)
+    retrained = (export_dir / "metadata.json").is_file()
+    return LocalRunResult(
+        MONITORING_PIPELINE,
+        run_dir,
+        log_file,
+        steps,
+        model_uri=export_dir if retrained else None,
+        resolved=str(
+            (_artifact(run_dir, "resolve-model", "executor_output.json") or {})
+            .get("parameterValues", {})
+            .get("Output")
+            or uri
+        ),
+        drift=drift,
+        monitoring_report=page,
+        registration=_artifact(run_dir, PUBLISH_TASK, "registration"),
+        decision=_artifact(run_dir, PUBLISH_TASK, "decision"),
     )

@@ -4,8 +4,10 @@ Training: ingest and validate, split once, train and evaluate every candidate (a
 framework's main hyper-parameter, `dsl.ParallelFor`), select the best; if it passes the gate:
 export, register (with its lineage) and compare with the champion on the same held-out rows.
 Batch prediction: resolve the model (a folder or a registry URI, at run time), ingest and
-validate the input, predict, monitor the predictions. Steps that always run together share a
-task (see `components.py`).
+validate the input, predict, check the input and the predictions for drift against the
+model's reference. Monitoring: the drift check of the records the service served in a window,
+against a model's reference (the champion's by default), and, when asked, a training run on
+an alert. Steps that always run together share a task (see `components.py`).
 """
 
 from collections.abc import Callable
@@ -13,13 +15,15 @@ from collections.abc import Callable
 from kfp import dsl
 
 from {{ cookiecutter.package_name }} import components as c
-from {{ cookiecutter.package_name }}.contract import MAX_FLAGGED_SHARE
+from {{ cookiecutter.package_name }}.contract import DRIFT_MIN_RECORDS, MAX_FLAGGED_SHARE
 from {{ cookiecutter.package_name }}.steps.evaluate import default_contract_gate
 
 # Pipeline names: lowercase letters, digits and dashes (KFP's and Vertex AI's rule).
 NAME = "{{ cookiecutter.__pipeline_name }}"
 TRAINING_PIPELINE = f"{NAME}-training"
 BATCH_PREDICTION_PIPELINE = f"{NAME}-batch-prediction"
+MONITORING_PIPELINE = f"{NAME}-monitoring"
+CHAMPION = f"models:/{NAME}@champion"
 # The gate's defaults for the data contract's task (roc_auc, f1_macro or r2): local runs and
 # submissions pass their own; these are what a compiled spec shows.
 GATE_METRIC, GATE_THRESHOLD = default_contract_gate()
@@ -101,7 +105,7 @@ training_pipeline = make_training_pipeline()
 
 @dsl.pipeline(
     name=BATCH_PREDICTION_PIPELINE,
-    description="a model and data give validated input, predictions, monitored predictions",
+    description="a model and data give validated input, predictions, and a drift report",
 )
 def batch_prediction_pipeline(
     model_uri: str,
@@ -110,6 +114,7 @@ def batch_prediction_pipeline(
     registry_staging_uri: str = "",
     fail_on_drift: bool = False,
     max_flagged_share: float = MAX_FLAGGED_SHARE,
+    min_records: int = DRIFT_MIN_RECORDS,
 ) -> dsl.Dataset:
     """Return the predictions (a folder holding predictions.csv)."""
     # The input's columns, as the contract has them (its values: row by row, in predict).
@@ -122,20 +127,95 @@ def batch_prediction_pipeline(
     )
     model_task.set_caching_options(False)  # an alias may point elsewhere tomorrow
 
-    # Every row answered, with its warnings; more than max_flagged_share flagged fails.
-    predict_task = c.predict(
+    # Every row answered, with its warnings (more than max_flagged_share flagged fails);
+    # then the drift check of the input and the predictions against the model's reference.
+    predict_task = c.predict_check_drift(
         model=model_task.outputs["model"],
         dataset=ingest_task.outputs["dataset"],
         max_flagged_share=max_flagged_share,
+        min_records=min_records,
+        fail_on_drift=fail_on_drift,
     )
 
-    # Model monitoring: ranges and distribution bounds of the predictions.
+    # The predictions' columns and ranges, and your predictions_checks (checks.py): told,
+    # never fatal (drift is the drift check's to judge).
     output_check = c.validate_data(
-        dataset=predict_task.outputs["predictions"],
-        suite="predictions",
-        fail_on_error=fail_on_drift,
+        dataset=predict_task.outputs["predictions"], suite="predictions", fail_on_error=False
     )
     output_check.set_display_name("validate-predictions")
 
     predictions: dsl.Dataset = predict_task.outputs["predictions"]
     return predictions
+
+
+def make_monitoring_pipeline(parallelism: int = DEFAULT_PARALLELISM) -> Callable[..., str]:
+    """The monitoring pipeline; a training run it starts trains `parallelism` at a time."""
+    training = make_training_pipeline(parallelism)
+
+    @dsl.pipeline(
+        name=MONITORING_PIPELINE,
+        description="the drift check of the served records against the model's reference; "
+        "with retrain_on_alert, a training run when it says alert",
+    )
+    def monitoring_pipeline(
+        source: str,
+        model_uri: str = CHAMPION,
+        since: str = "7d",
+        min_records: int = DRIFT_MIN_RECORDS,
+        fail_on_drift: bool = False,
+        registry_uri: str = "registry",
+        registry_staging_uri: str = "",
+        retrain_on_alert: bool = False,
+        data_uri: str = "",
+        candidates: list[str] = ["{}"],  # noqa: B006  # KFP needs a literal default
+        metric: str = GATE_METRIC,
+        threshold: float = GATE_THRESHOLD,
+        test_fraction: float = 0.25,
+        seed: int = 42,
+        export_uri: str = "",
+        model_name: str = NAME,
+        source_commit: str = "",
+        sample_data: bool = False,
+    ) -> str:
+        """Return the check's status: ok, warn, alert or too few records."""
+        model_task = c.resolve_model(
+            model_uri=model_uri, registry_uri=registry_uri, staging_uri=registry_staging_uri
+        )
+        model_task.set_caching_options(False)  # the champion may change
+        monitor_task = c.monitor(
+            source=source,
+            since=since,
+            model=model_task.outputs["model"],
+            model_uri=model_task.outputs["Output"],
+            min_records=min_records,
+            fail_on_drift=fail_on_drift,
+        )
+        monitor_task.set_caching_options(False)  # new records arrive
+        # Off by default: a training run on the data at data_uri, as scheduled training runs
+        # (the gate, the registry and the champion's comparison decide what it changes).
+        with (
+            dsl.If(retrain_on_alert == True, name="retrain-on-alert"),  # noqa: E712
+            dsl.If(monitor_task.outputs["Output"] == "alert", name="drift-alert"),
+        ):
+            training(
+                data_uri=data_uri,
+                candidates=candidates,
+                metric=metric,
+                threshold=threshold,
+                test_fraction=test_fraction,
+                seed=seed,
+                export_uri=export_uri,
+                registry_uri=registry_uri,
+                model_name=model_name,
+                registry_staging_uri=registry_staging_uri,
+                source_commit=source_commit,
+                sample_data=sample_data,
+            )
+        status: str = monitor_task.outputs["Output"]
+        return status
+
+    pipeline: Callable[..., str] = monitoring_pipeline
+    return pipeline
+
+
+monitoring_pipeline = make_monitoring_pipeline()

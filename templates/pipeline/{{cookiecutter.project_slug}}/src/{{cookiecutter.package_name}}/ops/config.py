@@ -2,7 +2,7 @@
 {%- block imports %}from pydantic import Field
 {% endblock %}
 {%- block first_party_imports %}
-from {{ cookiecutter.package_name }}.contract import MAX_FLAGGED_SHARE
+from {{ cookiecutter.package_name }}.contract import DRIFT_MIN_RECORDS, MAX_FLAGGED_SHARE
 {% endblock %}
 {%- block fields %}
 
@@ -34,6 +34,17 @@ from {{ cookiecutter.package_name }}.contract import MAX_FLAGGED_SHARE
     # saw in training (a category, a value outside the range, an empty value): contract.py.
     max_flagged_share: float = Field(default=MAX_FLAGGED_SHARE, ge=0, le=1)
     random_seed: int = 42
+
+    # Monitoring (drift.py): the served records to check (`make monitor SOURCE=`, and the
+    # scheduled monitoring pipeline's: a folder, gs://bucket/prefix or bq://project.dataset
+    # .table), the window, and the fewest records a verdict needs (batch prediction's too).
+    monitoring_source: str = ""
+    monitoring_since: str = "7d"
+    monitoring_min_records: int = Field(default=DRIFT_MIN_RECORDS, ge=1)
+    # A training run (on data_path locally, pipeline_data_uri on Vertex AI) when the check
+    # says alert; the gate and the champion's comparison still decide what it changes.
+    monitoring_retrain_on_alert: bool = False
+    monitoring_schedule_cron: str = ""  # the monitoring pipeline's schedule on Vertex AI
 
     # Vertex AI Pipelines: empty until you deploy (`submit --dry-run` uses placeholders).
     gcp_project: str = ""

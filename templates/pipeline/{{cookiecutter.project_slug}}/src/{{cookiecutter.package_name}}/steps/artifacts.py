@@ -10,6 +10,7 @@ imports its step when called: a task pays only for what it runs.
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 Artifact = Any  # kfp.dsl's artifact types: kfp is not imported here
@@ -153,3 +154,81 @@ def promote_into(
     )
     write_json(result, decision.path)
     decision.metadata.update(result)
+
+
+def predict_into(
+    model: Artifact, dataset: Artifact, predictions: Artifact, max_flagged_share: float
+) -> None:
+    """Batch predictions into `predictions` (a folder holding predictions.csv), their summary
+    as its metadata; fails past `max_flagged_share` of flagged rows."""
+    from {{ cookiecutter.package_name }}.steps.predict import predict_file
+
+    predictions.metadata.update(
+        predict_file(model.path, dataset.path, predictions.path, max_flagged_share)
+    )
+
+
+def _report_into(drift: Artifact, report: Artifact) -> None:
+    """The HTML report (in the step's folder `drift`) as an artifact of its own too: Vertex
+    AI's console shows an HTML artifact. Also when the step failed on an alert."""
+    import shutil
+
+    from {{ cookiecutter.package_name }}.report import REPORT_FILE
+
+    written = Path(drift.path) / REPORT_FILE
+    if written.is_file():
+        shutil.copyfile(written, report.path)
+
+
+def _verdict(summary: dict[str, Any], report: Artifact, drift: Artifact) -> str:
+    """The verdict as both artifacts' metadata; the status."""
+    found = {k: summary[k] for k in ("status", "drift", "moved", "records", "model_version")}
+    report.metadata.update(found)
+    drift.metadata.update(found)
+    return str(summary["status"])
+
+
+def check_drift_into(
+    model: Artifact,
+    dataset: Artifact,
+    predictions: Artifact,
+    min_records: int,
+    fail_on_drift: bool,
+    report: Artifact,
+    drift: Artifact,
+) -> str:
+    """The drift check of a batch's input and predictions against the model's reference;
+    the report in `drift` (report.html, drift.json) and `report`; the status."""
+    from {{ cookiecutter.package_name }}.steps.monitor import check_batch
+
+    uri = str(model.metadata.get("resolved") or "")
+    try:
+        summary = check_batch(
+            model.path, dataset.path, predictions.path, drift.path, min_records, uri, fail_on_drift
+        )
+    finally:
+        _report_into(drift, report)
+    return _verdict(summary, report, drift)
+
+
+def monitor_into(
+    source: str,
+    since: str,
+    min_records: int,
+    fail_on_drift: bool,
+    model: Artifact,
+    model_uri: str,
+    report: Artifact,
+    drift: Artifact,
+) -> str:
+    """The drift check of the records served since `since` against the model's reference;
+    the report in `drift` (report.html, drift.json) and `report`; the status."""
+    from {{ cookiecutter.package_name }}.steps.monitor import monitor_served
+
+    try:
+        summary = monitor_served(
+            source, model.path, drift.path, since, min_records, model_uri, fail_on_drift
+        )
+    finally:
+        _report_into(drift, report)
+    return _verdict(summary, report, drift)

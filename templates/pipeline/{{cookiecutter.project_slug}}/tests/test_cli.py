@@ -22,7 +22,18 @@ PACKAGE = "{{ cookiecutter.package_name }}"
 def test_starting_the_cli_imports_nothing_heavy() -> None:
     """kfp, Great Expectations, scikit-learn and aiplatform load only when a command runs."""
     heavy = ("kfp", "great_expectations", "google.cloud.aiplatform", "sklearn", "pandas")
-    light = ("cli", "expectations", "steps.validate", "local_run", "submit", "schema")
+    light = (
+        "cli",
+        "expectations",
+        "steps.validate",
+        "local_run",
+        "submit",
+        "schema",
+        "drift",
+        "served",
+        "report",
+        "steps.monitor",
+    )
     code = "; ".join(
         [
             "import importlib, sys",
@@ -60,6 +71,27 @@ def test_run_refuses_missing_inputs_before_anything_runs(
     assert err[-2].startswith("error: metric 'no_such_metric' is not a metric of a")
     assert err[-1].startswith("what to do:")
     assert not any(tmp_path.iterdir())
+
+
+def test_monitor_refuses_what_it_cannot_read_before_anything_runs(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """No served records, a folder that is not there, a window that is no window, a model
+    that is not registered: exit 2, the error and what to do last, nothing written."""
+    out = ["--output-dir", str(tmp_path / "out")]
+    assert main(["monitor", *out]) == EXIT_REFUSED
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err[-2].startswith("error: no served records: give SOURCE=")
+    assert err[-1].startswith("what to do:")
+    assert main(["monitor", "--source", str(tmp_path / "none"), *out]) == EXIT_REFUSED
+    assert "no folder or file" in capsys.readouterr().err
+    (tmp_path / "served").mkdir()
+    args = ["monitor", "--source", str(tmp_path / "served"), *out]
+    assert main([*args, "--since", "last week"]) == EXIT_REFUSED
+    assert "SINCE='last week' is not a duration" in capsys.readouterr().err
+    assert main(args) == EXIT_REFUSED  # the champion of an empty registry
+    assert capsys.readouterr().err.startswith("error: ")
+    assert not (tmp_path / "out").exists()
 
 
 def test_validate_command_passes_and_fails(

@@ -11,7 +11,7 @@ import yaml
 
 from {{ cookiecutter.package_name }} import submit
 from {{ cookiecutter.package_name }}.cli import main
-from {{ cookiecutter.package_name }}.ops.config import ENV_PREFIX, Settings
+from {{ cookiecutter.package_name }}.ops.config import ENV_PREFIX, Settings, get_settings
 from {{ cookiecutter.package_name }}.pipelines import TRAINING_PIPELINE
 from {{ cookiecutter.package_name }}.submit import SubmitPlan
 
@@ -73,6 +73,33 @@ def test_cli_dry_run_needs_no_cloud_setting(
     assert main(["submit", "--dry-run", "--pipeline", "batch-prediction"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert out["job"]["parameter_values"]["model_uri"] == "gs://dry-run-bucket/model_uri"
+    assert no_network == []
+
+
+def test_the_monitoring_pipeline_is_scheduled_with_its_own_cron(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    no_network: list[Any],
+) -> None:
+    """`submit --pipeline monitoring`: the champion's check of the served records on
+    monitoring_schedule_cron, a training run on an alert only when asked."""
+    monkeypatch.setenv("{{ cookiecutter.__env_prefix }}BUILD_DIR", str(tmp_path))
+    monkeypatch.setenv("{{ cookiecutter.__env_prefix }}MONITORING_SCHEDULE_CRON", "0 6 * * *")
+    monkeypatch.setenv("{{ cookiecutter.__env_prefix }}MONITORING_SOURCE", "bq://acme.ml.table")
+    get_settings.cache_clear()
+    assert main(["submit", "--dry-run", "--pipeline", "monitoring"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    values = out["job"]["parameter_values"]
+    assert values["source"] == "bq://acme.ml.table"
+    assert values["model_uri"] == f"models:/{get_settings().model_name}@champion"
+    assert (values["since"], values["retrain_on_alert"]) == ("7d", False)
+    assert out["schedule"]["cron"] == "0 6 * * *"
+    assert [step.rsplit("/", 1)[-1] for step in out["steps"]][:2] == ["resolve-model", "monitor"]
+    monkeypatch.setenv("{{ cookiecutter.__env_prefix }}MONITORING_RETRAIN_ON_ALERT", "true")
+    get_settings.cache_clear()
+    assert main(["submit", "--pipeline", "monitoring"]) == 2  # where would it train?
+    assert "--data-uri" in capsys.readouterr().err
     assert no_network == []
 
 

@@ -152,7 +152,7 @@ def _time(value: Any) -> dt.datetime | None:
     return found if found.tzinfo else found.replace(tzinfo=dt.UTC)
 
 
-def _parsed(lines: Iterable[str | bytes], tally: Tally) -> Iterator[dict[str, Any]]:
+def _parsed(lines: Iterable[str], tally: Tally) -> Iterator[dict[str, Any]]:
     for line in lines:
         if not line.strip():
             continue
@@ -165,7 +165,7 @@ def _parsed(lines: Iterable[str | bytes], tally: Tally) -> Iterator[dict[str, An
             yield entry
 
 
-def _local_lines(path: Path, since: dt.datetime | None, tally: Tally) -> Iterator[bytes]:
+def _local_lines(path: Path, since: dt.datetime | None, tally: Tally) -> Iterator[str]:
     if path.is_file():
         files = [path]
     elif path.is_dir():
@@ -178,7 +178,7 @@ def _local_lines(path: Path, since: dt.datetime | None, tally: Tally) -> Iterato
             continue
         tally.files += 1
         opener = gzip.open if file.suffix == ".gz" else open
-        with opener(file, "rb") as handle:
+        with opener(file, "rt", encoding="utf-8", errors="replace") as handle:
             yield from handle
 
 

@@ -56,6 +56,16 @@ variable "prediction_retention_days" {
   default     = 400
 }
 
+variable "predictions_readers" {
+  description = "Who may read and query the prediction records: the pipeline project's runs' account (serviceAccount:NAME-pipelines@PROJECT.iam.gserviceaccount.com), for its monitoring pipeline."
+  type        = list(string)
+  default     = []
+  validation {
+    condition     = alltrue([for member in var.predictions_readers : can(regex("^(serviceAccount|group|user):[^@]+@[^@]+$", member))])
+    error_message = "predictions_readers are IAM members: serviceAccount:EMAIL, group:EMAIL or user:EMAIL."
+  }
+}
+
 variable "fallback_rate" {
   description = "Alert when more than this share of /predict requests over 5 minutes got the fallback."
   type        = number

@@ -17,6 +17,7 @@ from pathlib import Path
 from bench.concurrency import CONCURRENCY_ROWS, concurrency_figures
 from bench.images import image_figures
 from bench.measure import Figure
+from bench.monitoring import monitoring_figures
 from bench.pipeline import pipeline_figures
 from bench.render import finished_templates, render_figures, render_to_green_figures
 from bench.report import markdown
@@ -39,6 +40,8 @@ def groups() -> dict[str, Group]:
         found["concurrency"] = lambda a: concurrency_figures(a.quick)
     if "pipeline" in templates:
         found["pipeline"] = lambda a: pipeline_figures(2 if a.quick else 3)
+    if {"api", "pipeline"} <= set(templates):
+        found["monitoring"] = lambda a: monitoring_figures(a.quick)
     found["images"] = lambda a: image_figures(templates)
     found["suite"] = lambda a: suite_figures(include_full=a.full_suite)
     return found

@@ -44,6 +44,8 @@ FLOOR_TARGET = 0.5  # #16: at least half of what FastAPI answers with the same r
 PEER_TARGET = 1.5  # and 1.5 times the best model server a team could pick instead
 COLDSTART_TARGET = 1.2  # to the first 200 from /ready, against the bare app's first answer
 BARE_TARGET = 0.85  # the service's work around the model costs at most 15 % of a bare app's
+RECORDING_TARGET = 0.9  # #22: the prediction log (on by default) keeps 90 % of the rate without
+UNRECORDED = "service, prediction log off"
 # Outside this repository: `make install` installs the project's git hook into the git
 # repository it finds, which must be the project's own.
 WORK = Path(tempfile.gettempdir()) / "mlops-templates-bench"
@@ -155,9 +157,12 @@ class Server:
             pass
 
 
-def project_server(path: Path, variant: str, *, workers: int = 1) -> Server:
-    """The generated service (`python -m <package>.serve`, what `make serve` runs), or the
-    bare app or the floor app in the project's environment."""
+def project_server(
+    path: Path, variant: str, *, workers: int = 1, settings: dict[str, str] | None = None
+) -> Server:
+    """The generated service (`python -m <package>.serve`, what `make serve` runs), with
+    `settings` (as <PREFIX>NAME), or the bare app or the floor app in the project's
+    environment."""
     port = free_port()
     python = str(path / ".venv" / "bin" / "python")
     model = path / "models" / "sample"
@@ -172,6 +177,7 @@ def project_server(path: Path, variant: str, *, workers: int = 1) -> Server:
         prefix = package(path).upper() + "_"
         env.update({"PORT": str(port), "MODEL_URI": str(model), f"{prefix}WORKERS": str(workers)})
         env.update({f"{prefix}HOST": "127.0.0.1", f"{prefix}LOG_FORMAT": "json"})
+        env.update({f"{prefix}{name}": value for name, value in (settings or {}).items()})
         command = [python, "-m", f"{package(path)}.serve"]
         probe = ("GET", "/ready")
     return Server(variant, command, env, path, port=port, route="/predict", body=body, probe=probe)
@@ -269,7 +275,7 @@ def positive_probability(name: str, answer: Any) -> float | None:
     (None for the floor, which answers a constant)."""
     if name == "floor":
         return None
-    if name == "service":
+    if name.startswith("service"):
         return float(answer["predictions"][0]["probability"])
     if name.startswith("mlserver"):
         return float(answer["outputs"][0]["data"][1])  # predict_proba, flattened: [p0, p1]
@@ -297,6 +303,8 @@ def start_servers(path: Path, work: Path) -> tuple[dict[str, Server], dict[str, 
     """The service, bare, floor and every peer, ready and answering alike; and the peers
     that could not be measured, with the reason."""
     servers = {name: project_server(path, name) for name in ("service", "bare", "floor")}
+    # Today's service before the prediction log (on by default now, to a folder): side by side.
+    servers[UNRECORDED] = project_server(path, "service", settings={"PREDICTION_LOG_URI": ""})
     skipped: dict[str, str] = {}
     python = path / ".venv" / "bin" / "python"
     sklearn_version = subprocess.run(
@@ -338,7 +346,7 @@ def start_servers(path: Path, work: Path) -> tuple[dict[str, Server], dict[str, 
         except (RuntimeError, OSError, KeyError, IndexError, ValueError) as error:
             server.stop()
             del servers[name]
-            if name in ("service", "bare", "floor"):
+            if name in ("service", "bare", "floor", UNRECORDED):
                 raise
             skipped[name] = f"did not serve: {error}"
     return servers, skipped
@@ -422,12 +430,13 @@ def summary_figures(
     peer_rates = {
         name: statistics.median(values["rps"])
         for (c, name), values in results.items()
-        if c == busy and name not in ("service", "bare", "floor") and values["rps"]
+        if c == busy and name not in ("service", "bare", "floor", UNRECORDED) and values["rps"]
     }
     if peer_rates:
         best = max(peer_rates, key=peer_rates.__getitem__)
         rps_ratio(best, PEER_TARGET, f"best peer ({best})")
     rps_ratio("bare", BARE_TARGET, "bare app")
+    rps_ratio(UNRECORDED, RECORDING_TARGET, "the service, prediction log off")
     bare_cpu = results.get((busy, "bare"), {}).get("cpu", [])
     figures.append(
         Figure(

@@ -209,7 +209,7 @@ def test_pipeline_make_compile_writes_the_specs(pipeline_project: Path) -> None:
     """`make compile` writes one YAML spec per pipeline under build/."""
     run(["make", "compile"], pipeline_project)
     specs = sorted(p.name for p in (pipeline_project / "build").glob("*.yaml"))
-    assert specs == ["batch-prediction.yaml", "training.yaml"]
+    assert specs == ["batch-prediction.yaml", "monitoring.yaml", "training.yaml"]
     assert "deploymentSpec" in (pipeline_project / "build" / "training.yaml").read_text()
 
 

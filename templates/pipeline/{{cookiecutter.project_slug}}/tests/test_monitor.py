@@ -151,6 +151,7 @@ def test_bigquery_is_queried_for_the_window(served_model: Model, bigquery: Any) 
     bigquery.rows = [
         {
             "timestamp": NOW - dt.timedelta(hours=1),
+            "model_name": e["model_name"],
             "model_version": e["model_version"],
             "records": json.dumps(e["records"]),
             "answers": json.dumps(e["answers"]),
@@ -196,6 +197,27 @@ def test_monitoring_served_records_reports_and_says_the_line(
     assert all(html.escape(f["name"]) in page for f in figures["features"])
     first = figures["features"][0]
     assert all(html.escape(b) in page for b in first["bins"])  # both distributions, by bin
+
+
+def test_the_predictions_compared_are_those_this_version_answered(
+    served_model: Model, tmp_path: Path
+) -> None:
+    """Served by its registry URI, the service names the version by its number: those
+    answers count when the model checked is that registered version, others never do."""
+    found = entries(served_model, synthetic_table(served_model.contract, 600, seed=10), NOW)
+    for entry in found[:30]:
+        entry["model_version"] = "3"  # served as models:/served@champion, version 3
+    for entry in found[30:40]:
+        entry["model_name"], entry["model_version"] = "another", "3"
+    write_log(tmp_path / "log", found)
+    folder = Path(served_model.metadata["folder"])
+    args = (str(tmp_path / "log"), folder, tmp_path / "r")
+    monitor_served(*args, since="all", model_uri="models:/served/3")
+    figures = json.loads((tmp_path / "r" / FIGURES_FILE).read_text())
+    assert figures["records"] == 600  # the features: every record
+    assert figures["predictions"]["records"] == 300 + 200  # version 3 of 'served', and its own
+    monitor_served(*args, since="all")  # a folder: only its own version
+    assert json.loads((tmp_path / "r" / FIGURES_FILE).read_text())["predictions"]["records"] == 200
 
 
 def test_an_alert_fails_only_when_asked_and_after_the_report(

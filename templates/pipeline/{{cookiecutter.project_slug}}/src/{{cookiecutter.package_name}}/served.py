@@ -34,7 +34,7 @@ CHUNK = 20_000  # records per chunk
 FILE_PATTERNS = ("*.jsonl", "*.jsonl.gz", "*.json")
 BIGQUERY_TABLE = "run_googleapis_com_stderr"  # Cloud Run's stderr log, routed by a sink
 COLUMNS = (
-    "timestamp, jsonPayload.model_version AS model_version, "
+    "timestamp, jsonPayload.model_name AS model_name, jsonPayload.model_version AS model_version, "
     "jsonPayload.records AS records, jsonPayload.answers AS answers"
 )
 DURATION = re.compile(r"^(\d+)\s*([mhdw])$")
@@ -53,11 +53,12 @@ class SourceError(ContractError):
 @dataclass
 class Chunk:
     """Served records: each record's features (by contract name), its answer, and the model
-    version that answered it."""
+    (name and version, as the service named them) that answered it."""
 
     records: list[dict[str, Any]] = field(default_factory=list)
     answers: list[dict[str, Any]] = field(default_factory=list)
     versions: list[str] = field(default_factory=list)
+    names: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -109,7 +110,7 @@ def read_served(
         found = _served(entry)
         if found is None:
             continue
-        when, version, records, answers = found
+        when, name, version, records, answers = found
         tally.entries += 1
         if when is not None and ((since and when < since) or (until and when >= until)):
             tally.outside_window += 1
@@ -117,6 +118,7 @@ def read_served(
         current.records += records
         current.answers += answers
         current.versions += [version] * len(records)
+        current.names += [name] * len(records)
         tally.records += len(records)
         if len(current.records) >= chunk:
             yield current
@@ -125,8 +127,12 @@ def read_served(
         yield current
 
 
-def _served(entry: dict[str, Any]) -> tuple[dt.datetime | None, str, list[Any], list[Any]] | None:
-    """(time, model version, records, answers) of one entry; None if it is not a record."""
+Served = tuple[dt.datetime | None, str, str, list[Any], list[Any]]
+
+
+def _served(entry: dict[str, Any]) -> Served | None:
+    """(time, model name, model version, records, answers) of one entry; None if it is not
+    a record."""
     payload = entry.get("jsonPayload")
     if isinstance(payload, dict):  # a Cloud Logging entry (a sink to Cloud Storage)
         entry = {**payload, "time": entry.get("timestamp") or payload.get("time")}
@@ -137,7 +143,8 @@ def _served(entry: dict[str, Any]) -> tuple[dt.datetime | None, str, list[Any], 
     answers = json.loads(answers) if isinstance(answers, str) else answers
     if not isinstance(records, list) or not isinstance(answers, list):
         return None
-    return _time(entry.get("time")), str(entry.get("model_version") or ""), records, answers
+    name, version = str(entry.get("model_name") or ""), str(entry.get("model_version") or "")
+    return _time(entry.get("time")), name, version, records, answers
 
 
 def _time(value: Any) -> dt.datetime | None:
@@ -231,6 +238,7 @@ def _bigquery(
     for row in job.result(page_size=CHUNK):
         yield {
             "time": row["timestamp"],
+            "model_name": row["model_name"],
             "model_version": row["model_version"],
             "records": row["records"],
             "answers": row["answers"],

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -70,7 +71,7 @@ def monitor_served(
 
     contract, metadata = _model(model_dir)
     check = DriftCheck(contract, metadata.get("profile") or {}, min_records)
-    version = str(metadata.get("version") or "")
+    ours = _answered_by(metadata, model_uri)
     until = dt.datetime.now(dt.UTC)
     start = parse_since(since, until)
     tally = Tally()
@@ -79,9 +80,9 @@ def monitor_served(
         columns = {name: [r.get(name) for r in chunk.records] for name in contract.feature_names}
         check.add(columns, len(chunk.records))
         versions.update(chunk.versions)
-        ours = [a for a, v in zip(chunk.answers, chunk.versions, strict=True) if v == version]
-        if ours:
-            check.add_predictions(_answer_columns(ours))
+        answered = zip(chunk.answers, chunk.names, chunk.versions, strict=True)
+        if found := [answer for answer, name, version in answered if ours(name, version)]:
+            check.add_predictions(_answer_columns(found))
     window = {
         "since": start.isoformat(timespec="seconds") if start else None,
         "until": until.isoformat(timespec="seconds"),
@@ -94,6 +95,22 @@ def monitor_served(
     }
     result = check.result(model=_described(metadata, model_uri), window=window, counts=counts)
     return finish(result, out_dir, metadata, fail_on_drift)
+
+
+def _answered_by(metadata: dict[str, Any], model_uri: str) -> Callable[[str, str], bool]:
+    """Whether a record's model (name, version, as the service named it) is this model: its
+    own version (a model folder served), or its registry version number (served as
+    `models:/<name>@<alias>` or `models:/<name>/<number>`, which `model_uri` resolved to)."""
+    own = str(metadata.get("version") or "")
+    name, _, number = model_uri.removeprefix("models:/").rpartition("/")
+    registered = model_uri.startswith("models:/") and number.isdigit()
+
+    def ours(served_name: str, served_version: str) -> bool:
+        if served_version == own:
+            return True
+        return registered and (served_name, served_version) == (name, number)
+
+    return ours
 
 
 def _answer_columns(answers: list[dict[str, Any]]) -> dict[str, list[Any]]:

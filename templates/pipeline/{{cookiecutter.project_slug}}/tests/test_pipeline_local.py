@@ -20,7 +20,7 @@ from {{ cookiecutter.package_name }}.cli import (
 from {{ cookiecutter.package_name }}.contract import Contract
 from {{ cookiecutter.package_name }}.framework import GRID, MAIN_PARAMETER, Params
 from {{ cookiecutter.package_name }}.model import Model, load_model
-from {{ cookiecutter.package_name }}.ops.config import get_settings
+from {{ cookiecutter.package_name }}.ops.config import ENV_PREFIX, get_settings
 from {{ cookiecutter.package_name }}.profile import Profile
 
 pytestmark = pytest.mark.slow
@@ -174,8 +174,8 @@ def test_an_alert_starts_a_training_run_when_asked(
     folder = model.save(tmp_path / "model", name="served", version="v1")
     moved, _ = move_one_feature(contract, pd.concat([sample, sample]))
     served = write_served(tmp_path / "served", contract, moved, folder)
-    monkeypatch.setenv("{{ cookiecutter.__env_prefix }}MONITORING_RETRAIN_ON_ALERT", "true")
-    monkeypatch.setenv("{{ cookiecutter.__env_prefix }}DATA_PATH", str(sample_path))
+    monkeypatch.setenv(f"{ENV_PREFIX}MONITORING_RETRAIN_ON_ALERT", "true")
+    monkeypatch.setenv(f"{ENV_PREFIX}DATA_PATH", str(sample_path))
     get_settings.cache_clear()
     args = ["monitor", "--source", str(served), "--model-uri", str(folder)]
     assert main([*args, "--output-dir", str(tmp_path / "outputs")]) == 0

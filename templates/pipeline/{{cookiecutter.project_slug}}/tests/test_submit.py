@@ -57,7 +57,7 @@ def test_cli_dry_run_needs_no_cloud_setting(
     no_network: list[Any],
 ) -> None:
     """`submit --dry-run` works on a fresh project: placeholders fill the cloud settings."""
-    monkeypatch.setenv("{{ cookiecutter.__env_prefix }}BUILD_DIR", str(tmp_path))
+    monkeypatch.setenv(f"{ENV_PREFIX}BUILD_DIR", str(tmp_path))
     assert main(["submit", "--dry-run", "--threshold", "0.9"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert out["dry_run"] is True
@@ -84,9 +84,9 @@ def test_the_monitoring_pipeline_is_scheduled_with_its_own_cron(
 ) -> None:
     """`submit --pipeline monitoring`: the champion's check of the served records on
     monitoring_schedule_cron, a training run on an alert only when asked."""
-    monkeypatch.setenv("{{ cookiecutter.__env_prefix }}BUILD_DIR", str(tmp_path))
-    monkeypatch.setenv("{{ cookiecutter.__env_prefix }}MONITORING_SCHEDULE_CRON", "0 6 * * *")
-    monkeypatch.setenv("{{ cookiecutter.__env_prefix }}MONITORING_SOURCE", "bq://acme.ml.table")
+    monkeypatch.setenv(f"{ENV_PREFIX}BUILD_DIR", str(tmp_path))
+    monkeypatch.setenv(f"{ENV_PREFIX}MONITORING_SCHEDULE_CRON", "0 6 * * *")
+    monkeypatch.setenv(f"{ENV_PREFIX}MONITORING_SOURCE", "bq://acme.ml.table")
     get_settings.cache_clear()
     assert main(["submit", "--dry-run", "--pipeline", "monitoring"]) == 0
     out = json.loads(capsys.readouterr().out)
@@ -96,7 +96,7 @@ def test_the_monitoring_pipeline_is_scheduled_with_its_own_cron(
     assert (values["since"], values["retrain_on_alert"]) == ("7d", False)
     assert out["schedule"]["cron"] == "0 6 * * *"
     assert [step.rsplit("/", 1)[-1] for step in out["steps"]][:2] == ["resolve-model", "monitor"]
-    monkeypatch.setenv("{{ cookiecutter.__env_prefix }}MONITORING_RETRAIN_ON_ALERT", "true")
+    monkeypatch.setenv(f"{ENV_PREFIX}MONITORING_RETRAIN_ON_ALERT", "true")
     get_settings.cache_clear()
     assert main(["submit", "--pipeline", "monitoring"]) == 2  # where would it train?
     assert "--data-uri" in capsys.readouterr().err

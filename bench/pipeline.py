@@ -85,7 +85,6 @@ def pipeline_figures(runs: int) -> list[Figure]:
             lambda: chain(PREDICT_BASELINE_TASKS),
             runs,
         )
-        one_task = [chain(1) for _ in range(runs)]
         per_task = [
             (chain(TRAINING_BASELINE_TASKS) - chain(1)) / (TRAINING_BASELINE_TASKS - 1)
             for _ in range(runs)

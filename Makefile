@@ -33,13 +33,13 @@ install: .venv/.installed .venv-infra/.installed ## Create the suite's environme
 
 test: install ## Run the whole suite: fast tier, then the slow tier (renders and runs each project)
 	$(PYTEST) -m "not slow" -n 2
-	$(PYTEST) -m "slow" -n 2 --dist worksteal
+	$(PYTEST) -m "slow" -n 2 --dist worksteal --durations=10
 
 test-fast: install ## Fast tier only (about a minute): renders, parses, lints, hooks, bad names, docs
 	$(PYTEST) -m "not slow" -n 2
 
 test-slow: install ## Slow tier only: make install/check/build and pre-commit in each rendered project
-	$(PYTEST) -m "slow" -n 2 --dist worksteal
+	$(PYTEST) -m "slow" -n 2 --dist worksteal --durations=10
 
 demo: install ## Render each template into build/demo, run its main job on embedded defaults, end with a summary
 	$(VENV_BIN)/python -m tests.demo $(DEMO_DIR)

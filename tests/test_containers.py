@@ -92,8 +92,8 @@ def test_api_image_serves_predictions_as_non_root(tmp_path: Path) -> None:
         engine("rm", "-f", name)
 
 
-# Runs inside the pipeline's image: compile the training spec, then run the ingest task's
-# command and arguments from it, exactly as Vertex AI Pipelines' launcher would.
+# Runs inside the pipeline's image: compile the training spec, then run its first task's
+# (ingest-validate) command and arguments from it, exactly as Vertex AI Pipelines' launcher would.
 PIPELINE_TASK = """
 import json, subprocess, yaml
 from pathlib import Path
@@ -104,12 +104,14 @@ from {package}.synthetic import synthetic_table
 
 pd.DataFrame(synthetic_table(load_contract(), 400)).to_csv("/tmp/sample.csv", index=False)
 spec = yaml.safe_load(compile_pipeline("training", Path("/tmp/build")).read_text())
-container = spec["deploymentSpec"]["executors"]["exec-ingest"]["container"]
+container = spec["deploymentSpec"]["executors"]["exec-ingest-validate"]["container"]
 dataset = {{"name": "dataset", "type": {{"schemaTitle": "system.Dataset"}}, "uri": "/tmp/out/dataset"}}
+report = {{"name": "report", "type": {{"schemaTitle": "system.Artifact"}}, "uri": "/tmp/out/report"}}
+parameters = {{"source": "/tmp/sample.csv", "suite": "training", "fail_on_error": True}}
 executor_input = {{
-    "inputs": {{"parameterValues": {{"source": "/tmp/sample.csv"}}}},
+    "inputs": {{"parameterValues": parameters}},
     "outputs": {{
-        "artifacts": {{"dataset": {{"artifacts": [dataset]}}}},
+        "artifacts": {{"dataset": {{"artifacts": [dataset]}}, "report": {{"artifacts": [report]}}}},
         "outputFile": "/tmp/out/executor_output.json",
     }},
 }}
@@ -121,8 +123,8 @@ print("OUTPUT", Path("/tmp/out/executor_output.json").read_text())
 
 def test_pipeline_image_runs_a_component_task_as_non_root(tmp_path: Path) -> None:
     """The pipeline's image (each Vertex AI task runs in it), built with a plain `docker build .`
-    straight after rendering (no make, no uv on the host), runs the ingest task from the
-    compiled spec, with no pip install, as uid 10001."""
+    straight after rendering (no make, no uv on the host), runs the ingest-validate task from
+    the compiled spec (Great Expectations included), with no pip install, as uid 10001."""
     project = render("pipeline", tmp_path)
     [package] = [p.name for p in (project / "src").iterdir() if p.is_dir()]
     image = "mlops-templates-test/pipeline:latest"
@@ -134,6 +136,8 @@ def test_pipeline_image_runs_a_component_task_as_non_root(tmp_path: Path) -> Non
     output = json.loads(result.stdout.split("OUTPUT ", 1)[1])
     [dataset] = output["artifacts"]["dataset"]["artifacts"]
     assert dataset["metadata"]["rows"] == 400
+    [report] = output["artifacts"]["report"]["artifacts"]
+    assert (report["metadata"]["suite"], report["metadata"]["success"]) == ("training", True)
     # The task logs as on Vertex AI: our JSON lines on stdout, fields kept, not KFP's format.
     logged = [json.loads(line) for line in result.stdout.splitlines() if '"ingested"' in line]
     assert [(e["message"], e["rows"], e["severity"]) for e in logged] == [("ingested", 400, "INFO")]

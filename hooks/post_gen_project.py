@@ -69,7 +69,16 @@ def next_steps(project: Path, shell_dir: str | None) -> str:
     )
 
 
+def forget_this_copy() -> None:
+    """Delete the rendered copy of this hook that cookiecutter (2.7) runs from the system
+    temp folder and never removes: it holds the answers, and every render left two."""
+    me = Path(__file__).resolve()
+    if me.parent == Path(tempfile.gettempdir()).resolve() and me.name.startswith("tmp"):
+        me.unlink(missing_ok=True)
+
+
 if __name__ == "__main__":
+    forget_this_copy()
     root = Path.cwd()
     remove_empty_dirs(root, keep=users_empty_folders(root))
     if OUTPUT_DIR:

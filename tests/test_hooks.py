@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import json
+import subprocess
 import sys
 import types
 from pathlib import Path
@@ -11,7 +12,7 @@ from pathlib import Path
 import pytest
 from cookiecutter.environment import StrictEnvironment
 
-from tests.suite import REPO
+from tests.suite import REPO, clean_env
 
 GOOD = {
     "project_name": "Churn Model",
@@ -151,8 +152,9 @@ FORBIDDEN = {"subprocess", "socket", "ssl", "urllib", "http", "ftplib", "smtplib
 @pytest.mark.parametrize("name", ["pre_gen_project", "post_gen_project"])
 def test_hooks_import_only_the_stdlib_and_run_no_commands(name: str) -> None:
     """cruft re-runs the hooks on every update: they start no process, open no connection
-    and remove nothing but empty folders (and the post-gen hook its own note in the system
-    temp folder, `note.unlink`), so they cannot harm the user's project."""
+    and remove nothing but empty folders (and, in the system temp folder, their own rendered
+    copy, `me.unlink`, and the post-gen hook its note, `note.unlink`), so they cannot harm
+    the user's project."""
     tree = ast.parse(hook_source(name, GOOD))
     imported = {
         a.name.split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names
@@ -165,7 +167,8 @@ def test_hooks_import_only_the_stdlib_and_run_no_commands(name: str) -> None:
     calls = {ast.unparse(n.func) for n in ast.walk(tree) if isinstance(n, ast.Call)}
     risky = ("os.system", "os.popen", "os.exec", "os.spawn", "os.remove", "os.unlink", "rmtree")
     removals = [c for c in calls if c.startswith(risky) or c.endswith((".unlink", ".rename"))]
-    assert removals == (["note.unlink"] if name == "post_gen_project" else [])
+    expected = ["me.unlink", "note.unlink"] if name == "post_gen_project" else ["me.unlink"]
+    assert sorted(removals) == expected
 
 
 def test_post_gen_prints_the_next_steps_only_for_cookiecutter(tmp_path: Path) -> None:
@@ -186,3 +189,26 @@ def test_post_gen_prints_the_next_steps_only_for_cookiecutter(tmp_path: Path) ->
     assert f"\n  cd {project}\n" in elsewhere
     spaced = hook.next_steps(tmp_path / "my projects" / "churn-model", str(tmp_path))
     assert "\n  cd 'my projects/churn-model'\n" in spaced
+
+
+@pytest.mark.parametrize("answers", [{}, {"project_name": "1 bad"}], ids=["render", "refused"])
+def test_a_render_leaves_nothing_in_the_temp_folder(
+    tmp_path: Path, answers: dict[str, str]
+) -> None:
+    """cookiecutter runs a rendered copy of each hook from the temp folder and never deletes
+    it (the answers are in it); the hooks delete their copies, refused renders too."""
+    temp = tmp_path / "temp"
+    temp.mkdir()
+    command = [
+        str(Path(sys.executable).parent / "cookiecutter"),
+        str(REPO / "templates" / "package"),
+        "--no-input",
+        "--output-dir",
+        str(tmp_path / "out"),
+        *(f"{key}={value}" for key, value in answers.items()),
+    ]
+    result = subprocess.run(
+        command, capture_output=True, text=True, check=False, env=clean_env({"TMPDIR": str(temp)})
+    )
+    assert result.returncode == (1 if answers else 0), result.stderr
+    assert list(temp.iterdir()) == []

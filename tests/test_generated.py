@@ -230,6 +230,9 @@ def test_pipeline_make_submit_dry_run_prints_the_job_offline(pipeline_project: P
         "select-best",
         "export-register-promote",
     ]
+    # Each step with its machine: the CPU and memory limits in the compiled spec.
+    assert list(job["machines"]) == job["steps"]
+    assert all(" CPU, " in m and m.endswith(" memory") for m in job["machines"].values())
     assert job["job"]["parameter_values"]["registry_uri"] == "gs://dry-run-bucket/registry"
     assert job["job"]["parameter_values"]["data_uri"].startswith("gs://")
     assert job["parent"].startswith("projects/")

@@ -9,6 +9,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+import yaml
 
 from tests.suite import (
     Background,
@@ -206,11 +207,19 @@ def test_pipeline_make_run_trains_locally_and_prints_the_model_uri(pipeline_proj
 
 @pytest.mark.slow
 def test_pipeline_make_compile_writes_the_specs(pipeline_project: Path) -> None:
-    """`make compile` writes one YAML spec per pipeline under build/."""
+    """`make compile` writes one YAML spec per pipeline under build/, every step of each
+    with CPU and memory limits (its machine on Vertex AI)."""
     run(["make", "compile"], pipeline_project)
     specs = sorted(p.name for p in (pipeline_project / "build").glob("*.yaml"))
     assert specs == ["batch-prediction.yaml", "monitoring.yaml", "training.yaml"]
-    assert "deploymentSpec" in (pipeline_project / "build" / "training.yaml").read_text()
+    for name in specs:
+        spec = yaml.safe_load((pipeline_project / "build" / name).read_text())
+        executors = spec["deploymentSpec"]["executors"]
+        assert executors, name
+        for label, executor in executors.items():
+            limits = executor["container"].get("resources", {})
+            assert limits.get("resourceCpuLimit"), label
+            assert limits.get("resourceMemoryLimit"), label
 
 
 @pytest.mark.slow
@@ -230,6 +239,9 @@ def test_pipeline_make_submit_dry_run_prints_the_job_offline(pipeline_project: P
         "select-best",
         "export-register-promote",
     ]
+    # Each step with its machine: the CPU and memory limits in the compiled spec.
+    assert list(job["machines"]) == job["steps"]
+    assert all(" CPU, " in m and m.endswith(" memory") for m in job["machines"].values())
     assert job["job"]["parameter_values"]["registry_uri"] == "gs://dry-run-bucket/registry"
     assert job["job"]["parameter_values"]["data_uri"].startswith("gs://")
     assert job["parent"].startswith("projects/")

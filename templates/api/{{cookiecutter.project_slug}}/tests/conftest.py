@@ -4,6 +4,7 @@ import os
 import sys
 import threading
 import types
+import uuid
 {% endblock %}
 {%- block from_imports %}from typing import Any
 {% endblock %}

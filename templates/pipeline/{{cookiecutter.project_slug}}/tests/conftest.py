@@ -5,6 +5,7 @@ import socket
 import sys
 import threading
 import types
+import uuid
 {% endblock %}
 {%- block from_imports %}from typing import Any
 {% endblock %}

@@ -139,7 +139,7 @@ def test_cloud_storage_holds_files_or_a_sinks_log_entries(served_model: Model, b
     name = "logs/run.googleapis.com/stderr/2026/11/30/12:00:00_12:59:59_S0.json"  # the sink's
     bucket.blob(name).upload_from_string("\n".join(json.dumps(e) for e in sink))
     bucket.blob("logs/notes.txt").upload_from_string("not records")
-    chunks = list(read_served("gs://bucket/logs", None, None))
+    chunks = list(read_served(f"gs://{bucket.name}/logs", None, None))
     assert sum(len(c.records) for c in chunks) == 20
     assert chunks[0].answers == found[0]["answers"] + found[1]["answers"]
 

@@ -19,6 +19,7 @@ from {{ cookiecutter.package_name }}.cli import (
 )
 from {{ cookiecutter.package_name }}.contract import Contract
 from {{ cookiecutter.package_name }}.framework import GRID, MAIN_PARAMETER, Params
+from {{ cookiecutter.package_name }}.local_run import IGNORED_SIZES
 from {{ cookiecutter.package_name }}.model import Model, load_model
 from {{ cookiecutter.package_name }}.ops.config import ENV_PREFIX, get_settings
 from {{ cookiecutter.package_name }}.profile import Profile
@@ -67,6 +68,7 @@ def test_run_trains_exports_and_the_model_predicts(
     assert main(["run", "--data", str(sample_path), "--output-dir", str(outputs)]) == 0
     out = capsys.readouterr().out
     assert shown_steps(out) == [[step, "ok"] for step in TRAINING_STEPS + REGISTRY_STEPS]
+    assert out.count(IGNORED_SIZES) == 1  # the machines are Vertex AI's: said once
     assert len(out.splitlines()) < 80
     assert len([line for line in out.splitlines() if line.startswith("candidate ")]) == len(GRID)
     name = get_settings().model_name
@@ -182,6 +184,7 @@ def test_an_alert_starts_a_training_run_when_asked(
     out = capsys.readouterr().out
     assert out.splitlines()[-1].startswith("drift: alert (")
     assert shown_steps(out)[:2] == [["resolve-model", "ok"], ["monitor", "ok"]]
+    assert out.count(IGNORED_SIZES) == 1  # once for the run, its nested training included
     trained = ["ingest-validate", "split", "train-evaluate", "select-best", *REGISTRY_STEPS]
     assert [step for step, _ in shown_steps(out)[2:]] == trained
     assert line_value(out, "model_version") == f"models:/{get_settings().model_name}/1"

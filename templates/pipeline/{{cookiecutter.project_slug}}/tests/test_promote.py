@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -13,10 +14,12 @@ import pytest
 from {{ cookiecutter.package_name }}.cli import EXIT_REFUSED, main
 from {{ cookiecutter.package_name }}.contract import Contract
 from {{ cookiecutter.package_name }}.framework import Params
+from {{ cookiecutter.package_name }}.model import load_model
 from {{ cookiecutter.package_name }}.registry import CHAMPION, LocalRegistry
 from {{ cookiecutter.package_name }}.steps.evaluate import evaluate, resolve_gate
 from {{ cookiecutter.package_name }}.steps.promote import decide, promote
 from {{ cookiecutter.package_name }}.steps.register import register
+from {{ cookiecutter.package_name }}.steps.resolve import resolve_to
 from {{ cookiecutter.package_name }}.steps.split import split_file
 from {{ cookiecutter.package_name }}.steps.train import train
 
@@ -140,12 +143,12 @@ def test_models_and_promote_commands(
 
 
 def test_register_and_promote_on_vertex_ai_model_registry(
-    parts: tuple[Path, Path], contract: Contract, tmp_path: Path, vertex: object
+    parts: tuple[Path, Path], contract: Contract, tmp_path: Path, vertex: object, bucket: Any
 ) -> None:
     """The same steps with registry_uri vertex://: versions of one parent model, the alias
     moved in Vertex, the evaluation attached (the Vertex client is faked)."""
     registry = "vertex://acme-ml/europe-west1"
-    staging = {"staging_uri": "gs://team/staging"}
+    staging = {"staging_uri": f"gs://{bucket.name}/staging"}
     metric, _ = resolve_gate(contract)
     train(parts[0], tmp_path / "model", Params())
     result = evaluate(tmp_path / "model", parts[1])
@@ -155,6 +158,28 @@ def test_register_and_promote_on_vertex_ai_model_registry(
     uploads = vertex.versions["churn"]  # type: ignore[attr-defined]
     assert uploads[0]["aliases"] == ["default", "champion"]
     assert vertex.evaluations[0]["metrics"] == result.metrics  # type: ignore[attr-defined]
+
+
+def test_register_promote_and_resolve_the_champion_in_a_bucket(
+    parts: tuple[Path, Path], contract: Contract, tmp_path: Path, bucket: Any
+) -> None:
+    """registry_uri gs://: the steps register and promote in a bucket (the real client, the
+    emulator's generation preconditions), and batch prediction's resolve step downloads the
+    champion by its alias: a model that loads and answers."""
+    registry = f"gs://{bucket.name}/registry"
+    metric, _ = resolve_gate(contract)
+    train(parts[0], tmp_path / "model", Params())
+    result = evaluate(tmp_path / "model", parts[1])
+    version = register(tmp_path / "model", registry, "churn", result.to_json(), {})
+    decision = promote(registry, "churn", version.version, parts[1], metric)
+    assert decision["champion"] == "models:/churn/1"
+    assert bucket.get_blob("registry/churn/aliases.json") is not None
+    resolved = resolve_to("models:/churn@champion", registry, tmp_path / "resolved")
+    assert resolved == "models:/churn/1"
+    model = load_model(tmp_path / "resolved")
+    assert model.contract == contract
+    rows = pd.read_csv(parts[1])[contract.feature_names].head(3)
+    assert len(model.predict_rows(rows.to_numpy().tolist())) == 3
 
 
 def test_a_model_of_the_sample_data_never_takes_the_champion_from_real_data(

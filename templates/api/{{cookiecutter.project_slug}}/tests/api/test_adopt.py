@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -56,6 +57,27 @@ def test_adopting_takes_the_registry_uris_the_service_serves(
         target.unlink(missing_ok=True)
         adopt.adopt(uri, target)
         assert read_contract(target) == task_contract
+
+
+def test_adopting_the_champion_of_a_registry_in_a_bucket(
+    task_service: tuple[Path, Path],
+    task_contract: Contract,
+    tmp_path: Path,
+    bucket: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """registry_uri gs://: the champion's contract is read from the bucket (the emulator,
+    the real client) and becomes the service's."""
+    model_dir, _ = task_service
+    uri = f"gs://{bucket.name}/registry"
+    registry = open_registry(uri)
+    registry.register("churn", model_dir, {"metrics": {}, "lineage": {}})
+    registry.set_alias("churn", "champion", 1)
+    monkeypatch.setenv(f"{ENV_PREFIX}REGISTRY_URI", uri)
+    target = tmp_path / "service-contract.yaml"
+    target.write_bytes(CONTRACT_FILE.read_bytes())
+    adopt.adopt("models:/churn@champion", target)
+    assert read_contract(target) == task_contract
 
 
 def test_adopting_from_an_unknown_registry_says_which_setting_to_set(

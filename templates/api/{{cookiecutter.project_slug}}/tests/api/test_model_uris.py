@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from {{ cookiecutter.package_name }}.registry import CHAMPION, LocalRegistry
+from {{ cookiecutter.package_name }}.registry import CHAMPION, LocalRegistry, open_registry
 
 from .conftest import ClientFactory
 
@@ -45,6 +45,23 @@ async def test_the_champion_is_served_by_its_alias(
         "1",
         False,
     )
+
+
+async def test_the_champion_is_served_from_a_registry_in_a_bucket(
+    make_client: ClientFactory, model_dir: Path, bucket: Any, record: dict[str, Any]
+) -> None:
+    """registry_uri gs://: the pipeline's registry in Cloud Storage (here the emulator, with
+    the real client); the service resolves the alias there and serves that version."""
+    uri = f"gs://{bucket.name}/registry"
+    registry = open_registry(uri)
+    for _ in range(2):
+        registry.register("churn", model_dir, {"metrics": {"accuracy": 0.9}, "lineage": {}})
+    registry.set_alias("churn", CHAMPION, 2)
+    async with make_client(model_uri="models:/churn@champion", registry_uri=uri) as client:
+        ready = await client.get("/ready")
+        answer = (await client.post("/predict", json={"records": [record]})).json()
+    assert ready.json()["model_version"] == "2"
+    assert (answer["model_version"], answer["fallback"]) == ("2", False)
 
 
 @pytest.mark.parametrize(

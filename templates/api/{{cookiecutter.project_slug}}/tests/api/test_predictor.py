@@ -6,7 +6,6 @@ import json
 import shutil
 import subprocess
 import sys
-import types
 from pathlib import Path
 from typing import Any
 
@@ -61,54 +60,23 @@ def test_a_folder_without_metadata_or_contract_is_refused(model_dir: Path, tmp_p
         load_folder(str(tmp_path / "old"))
 
 
-def test_gs_uri_uses_the_storage_client_lazily(
-    monkeypatch: pytest.MonkeyPatch, model_dir: Path, contract: Contract
+def test_a_gs_model_folder_is_downloaded_from_the_bucket(
+    bucket: Any, model_dir: Path, contract: Contract, record: dict[str, Any]
 ) -> None:
-    """gs:// goes through google.cloud.storage (a fake here: no network, no account)."""
-    downloads: list[str] = []
-
-    class Blob:
-        def __init__(self, name: str) -> None:
-            self.name = name
-
-        def exists(self) -> bool:
-            folder, _, name = self.name.rpartition("/")
-            return folder == "models/credit/v3" and (model_dir / name).exists()
-
-        def download_to_filename(self, filename: str) -> None:
-            downloads.append(self.name)
-            shutil.copy(model_dir / Path(self.name).name, filename)
-
-    class Bucket:
-        def __init__(self, name: str) -> None:
-            assert name == "my-bucket"
-
-        def blob(self, name: str) -> Blob:
-            return Blob(name)
-
-    class Client:
-        def bucket(self, name: str) -> Bucket:
-            return Bucket(name)
-
-    storage = types.ModuleType("google.cloud.storage")
-    storage.Client = Client  # type: ignore[attr-defined]
-    cloud = types.ModuleType("google.cloud")
-    cloud.storage = storage  # type: ignore[attr-defined]
-    google = types.ModuleType("google")
-    google.cloud = cloud  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "google", google)
-    monkeypatch.setitem(sys.modules, "google.cloud", cloud)
-    monkeypatch.setitem(sys.modules, "google.cloud.storage", storage)
-
+    """gs://: the folder (or a file in it) is read with google-cloud-storage, here from a
+    bucket in the emulator: metadata.json, then the model file it names, nothing else."""
+    prefix = "models/credit/v3"
+    for path in model_dir.iterdir():
+        bucket.blob(f"{prefix}/{path.name}").upload_from_filename(str(path))
+    bucket.blob(f"{prefix}/notes/unrelated.txt").upload_from_string("not the model")
     model_file = json.loads((model_dir / "metadata.json").read_text())["model_file"]
-    predictor = load_folder("gs://my-bucket/models/credit/v3")
-    assert downloads == ["models/credit/v3/metadata.json", f"models/credit/v3/{model_file}"]
-    assert predictor.contract == contract
-    downloads.clear()
-    load_folder(f"gs://my-bucket/models/credit/v3/{model_file}")
-    assert downloads == ["models/credit/v3/metadata.json", f"models/credit/v3/{model_file}"]
-    with pytest.raises(ModelLoadError, match=r"no metadata\.json at gs://my-bucket/elsewhere"):
-        load_folder("gs://my-bucket/elsewhere")
+    for uri in (f"gs://{bucket.name}/{prefix}", f"gs://{bucket.name}/{prefix}/{model_file}"):
+        predictor = load_folder(uri)
+        assert predictor.contract == contract
+        [answer] = predictor.predict([list(record.values())])
+        assert answer == load_folder(str(model_dir)).predict([list(record.values())])[0]
+    with pytest.raises(ModelLoadError, match=rf"no metadata\.json at gs://{bucket.name}/elsewhere"):
+        load_folder(f"gs://{bucket.name}/elsewhere")
 
 
 def test_starting_the_app_imports_nothing_heavy() -> None:

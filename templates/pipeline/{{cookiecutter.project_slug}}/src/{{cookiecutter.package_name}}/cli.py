@@ -15,6 +15,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from pydantic import ValidationError
+
 from {{ cookiecutter.package_name }} import __version__
 from {{ cookiecutter.package_name }}.contract import TASKS, ContractError
 from {{ cookiecutter.package_name }}.ops.config import ENV_PREFIX, Settings, get_settings
@@ -128,6 +130,17 @@ def fail(message: str, hint: str | None = None) -> None:
     print(f"error: {message}", file=sys.stderr)
     if hint:
         print(f"what to do: {hint}", file=sys.stderr)
+
+
+def settings_problems(error: ValidationError) -> str:
+    """The bad settings of `error`, each named as its variable: `{{ cookiecutter.__env_prefix }}X (x.y): rule`."""
+    problems = []
+    for found in error.errors():
+        where = ".".join(str(part) for part in found["loc"])
+        variable = f"{ENV_PREFIX}{str(found['loc'][0]).upper()}" if found["loc"] else ENV_PREFIX
+        message = found["msg"].removeprefix("Value error, ")
+        problems.append(f"setting {variable} ({where}): {message}")
+    return "; ".join(problems)
 
 
 def parse_params(pairs: Sequence[str]) -> dict[str, str]:
@@ -431,7 +444,10 @@ def _compile(args: argparse.Namespace, settings: Settings) -> int:
             file=sys.stderr,
         )
     built = compile_pipelines(
-        args.build_dir or settings.build_dir, image, settings.candidate_parallelism
+        args.build_dir or settings.build_dir,
+        image,
+        settings.candidate_parallelism,
+        settings.step_resources,
     )
     for name, path in built.items():
         print(f"{name}: {path}")
@@ -561,7 +577,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         "submit": _submit,
     }
     try:
-        return commands[args.command](args, get_settings())
+        settings = get_settings()
+    except ValidationError as error:  # a bad setting: which one, and its rule
+        fail(settings_problems(error), "fix it in config.yaml or in its environment variable")
+        return EXIT_REFUSED
+    try:
+        return commands[args.command](args, settings)
     except ContractError as error:  # bad data, contract or gate: say which, change nothing
         fail(str(error), error.hint)
         return EXIT_REFUSED

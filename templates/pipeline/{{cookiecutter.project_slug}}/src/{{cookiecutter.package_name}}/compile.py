@@ -5,28 +5,35 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from {{ cookiecutter.package_name }}.sizing import StepResources
 
 PIPELINE_NAMES = ("training", "batch-prediction", "monitoring")
 
 
-def _pipeline(name: str, parallelism: int) -> Callable[..., Any]:
-    """The pipeline called `name`; training's candidates run `parallelism` at a time."""
+def _pipeline(
+    name: str, parallelism: int, resources: Mapping[str, StepResources] | None
+) -> Callable[..., Any]:
+    """The pipeline called `name`; training's candidates run `parallelism` at a time, each
+    step sized by `resources` (None: the defaults)."""
     from {{ cookiecutter.package_name }}.pipelines import (
-        batch_prediction_pipeline,
+        make_batch_prediction_pipeline,
         make_monitoring_pipeline,
         make_training_pipeline,
     )
 
     if name == "training":
-        return make_training_pipeline(parallelism)
+        return make_training_pipeline(parallelism, resources)
     if name == "monitoring":
-        return make_monitoring_pipeline(parallelism)
+        return make_monitoring_pipeline(parallelism, resources)
     if name == "batch-prediction":
-        pipeline: Callable[..., Any] = batch_prediction_pipeline
-        return pipeline
+        return make_batch_prediction_pipeline(resources)
     raise ValueError(f"unknown pipeline {name!r}; choose one of {PIPELINE_NAMES}")
 
 
@@ -63,21 +70,32 @@ def set_image(path: Path, image: str) -> int:
 
 
 def compile_pipeline(
-    name: str, build_dir: Path, image: str | None = None, parallelism: int = 3
+    name: str,
+    build_dir: Path,
+    image: str | None = None,
+    parallelism: int = 3,
+    resources: Mapping[str, StepResources] | None = None,
 ) -> Path:
-    """Compile one pipeline to `build_dir/<name>.yaml`, with `image` if given."""
+    """Compile one pipeline to `build_dir/<name>.yaml`, with `image` if given, each step
+    sized by `resources` (the step_resources setting; None: the defaults)."""
     from kfp import compiler
 
     build_dir.mkdir(parents=True, exist_ok=True)
     path = build_dir / f"{name}.yaml"
-    compiler.Compiler().compile(_pipeline(name, parallelism), str(path))
+    compiler.Compiler().compile(_pipeline(name, parallelism, resources), str(path))
     if image:
         set_image(path, image)
     return path
 
 
 def compile_pipelines(
-    build_dir: Path, image: str | None = None, parallelism: int = 3
+    build_dir: Path,
+    image: str | None = None,
+    parallelism: int = 3,
+    resources: Mapping[str, StepResources] | None = None,
 ) -> dict[str, Path]:
     """Compile every pipeline; return name to spec path."""
-    return {name: compile_pipeline(name, build_dir, image, parallelism) for name in PIPELINE_NAMES}
+    return {
+        name: compile_pipeline(name, build_dir, image, parallelism, resources)
+        for name in PIPELINE_NAMES
+    }

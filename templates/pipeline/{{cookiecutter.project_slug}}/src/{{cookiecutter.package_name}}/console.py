@@ -64,6 +64,12 @@ class Console:
         self.log.flush()
         self.terminal.flush()
 
+    def say(self, line: str) -> None:
+        """A line of the run's own, to the terminal and the log."""
+        self.log.write(line + "\n")
+        self.terminal.write(line + "\n")
+        self.terminal.flush()
+
     def isatty(self) -> bool:
         """Never a terminal: what is written here goes to a file first."""
         return False

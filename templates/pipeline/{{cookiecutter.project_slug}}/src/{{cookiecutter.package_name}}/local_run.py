@@ -29,6 +29,11 @@ LOG_FILE = "run.log"
 PUBLISH_TASK = "export-register-promote"  # the task whose artifacts say what was registered
 PREDICT_TASK = "predict-check-drift"  # batch prediction's task: predictions, drift report
 MONITOR_TASK = "monitor"  # the monitoring pipeline's drift check
+# Said once per run: the runner ignores every task's limits (and would warn for each).
+IGNORED_SIZES = (
+    "machines: step_resources size the steps on Vertex AI only; "
+    "here every step runs on this machine"
+)
 
 
 class PipelineFailedError(RuntimeError):
@@ -108,13 +113,15 @@ def _run_pipeline(
     console = Console(
         log_file.open("w", encoding="utf-8"), sys.stdout, verbose, dict(per_candidate or {})
     )
+    console.say(IGNORED_SIZES)
     error: BaseException | None = None
     output = None
     try:
         with warnings.catch_warnings(), _task_environment(failure_file), captured(console):
             # The runner warns when an image name lacks "python": ours is a placeholder here.
             warnings.filterwarnings("ignore", message="You may be attemping to run a task")
-            # Cloud-only task settings (display names, caching options) do nothing locally.
+            # Cloud-only task settings (display names, caching options, CPU and memory
+            # limits) do nothing locally.
             warnings.filterwarnings("ignore", message=r".*have no effect in the current local")
             try:
                 output = pipeline(**arguments)
@@ -280,7 +287,7 @@ def _train(
     output_dir = settings.output_dir.resolve()
     init_local(output_dir)
     task, run_dir, log_file, steps = _run_pipeline(
-        make_training_pipeline(parallelism=1),
+        make_training_pipeline(parallelism=1, resources=settings.step_resources),
         TRAINING_PIPELINE,
         output_dir,
         verbose,
@@ -339,14 +346,14 @@ def _predict(
 ) -> LocalRunResult:
     from {{ cookiecutter.package_name }}.pipelines import (
         BATCH_PREDICTION_PIPELINE,
-        batch_prediction_pipeline,
+        make_batch_prediction_pipeline,
     )
     from {{ cookiecutter.package_name }}.steps.predict import PREDICTIONS_FILE
 
     output_dir = settings.output_dir.resolve()
     init_local(output_dir)
     task, run_dir, log_file, steps = _run_pipeline(
-        batch_prediction_pipeline,
+        make_batch_prediction_pipeline(settings.step_resources),
         BATCH_PREDICTION_PIPELINE,
         output_dir,
         verbose,
@@ -421,7 +428,7 @@ def _monitor(
     output_dir = settings.output_dir.resolve()
     init_local(output_dir)
     _, run_dir, log_file, steps = _run_pipeline(
-        make_monitoring_pipeline(parallelism=1),
+        make_monitoring_pipeline(parallelism=1, resources=settings.step_resources),
         MONITORING_PIPELINE,
         output_dir,
         verbose,

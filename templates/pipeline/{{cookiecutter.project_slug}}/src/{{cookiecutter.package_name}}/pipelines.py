@@ -7,15 +7,17 @@ Batch prediction: resolve the model (a folder or a registry URI, at run time), i
 validate the input, predict, check the input and the predictions for drift against the
 model's reference. Monitoring: the drift check of the records the service served in a window,
 against a model's reference (the champion's by default), and, when asked, a training run on
-an alert. Steps that always run together share a task (see `components.py`).
+an alert. Steps that always run together share a task (see `components.py`); each task has
+the CPU and memory of the step_resources setting (sizing.py): its machine on Vertex AI.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from kfp import dsl
 
 from {{ cookiecutter.package_name }} import components as c
 from {{ cookiecutter.package_name }}.contract import DRIFT_MIN_RECORDS, MAX_FLAGGED_SHARE
+from {{ cookiecutter.package_name }}.sizing import StepResources, size
 from {{ cookiecutter.package_name }}.steps.evaluate import default_contract_gate
 
 # Pipeline names: lowercase letters, digits and dashes (KFP's and Vertex AI's rule).
@@ -30,10 +32,16 @@ GATE_METRIC, GATE_THRESHOLD = default_contract_gate()
 # How many candidates train at once on Vertex AI (the candidate_parallelism setting); local
 # runs train them one after another.
 DEFAULT_PARALLELISM = 3
+# Each step's CPU and memory limits (its machine on Vertex AI): the step_resources setting;
+# None: sizing.py's defaults.
+Resources = Mapping[str, StepResources] | None
 
 
-def make_training_pipeline(parallelism: int = DEFAULT_PARALLELISM) -> Callable[..., bool]:
-    """The training pipeline, its candidates trained `parallelism` at a time."""
+def make_training_pipeline(
+    parallelism: int = DEFAULT_PARALLELISM, resources: Resources = None
+) -> Callable[..., bool]:
+    """The training pipeline, its candidates trained `parallelism` at a time, each step
+    sized by `resources`."""
 
     @dsl.pipeline(
         name=TRAINING_PIPELINE,
@@ -57,9 +65,11 @@ def make_training_pipeline(parallelism: int = DEFAULT_PARALLELISM) -> Callable[.
         """Return whether the best candidate passed the gate (and so was registered)."""
         ingest_task = c.ingest_validate(source=data_uri, suite="training", fail_on_error=True)
         ingest_task.set_caching_options(False)  # the file behind data_uri may change
+        size(ingest_task, "ingest-validate", resources)
         split_task = c.split(
             dataset=ingest_task.outputs["dataset"], test_fraction=test_fraction, seed=seed
         )
+        size(split_task, "split", resources)
 
         with dsl.ParallelFor(items=candidates, parallelism=parallelism) as params:
             candidate_task = c.train_evaluate(
@@ -69,10 +79,12 @@ def make_training_pipeline(parallelism: int = DEFAULT_PARALLELISM) -> Callable[.
                 metric=metric,
                 threshold=threshold,
             )
+            size(candidate_task, "train-evaluate", resources)
         select_task = c.select_best(
             evaluations=dsl.Collected(candidate_task.outputs["evaluation"]),
             models=dsl.Collected(candidate_task.outputs["model"]),
         )
+        size(select_task, "select-best", resources)
 
         # The gate reads the single unnamed output: kfp.local cannot resolve a NamedTuple
         # field in a condition and would silently skip the branch.
@@ -92,6 +104,7 @@ def make_training_pipeline(parallelism: int = DEFAULT_PARALLELISM) -> Callable[.
                 sample_data=sample_data,
             )
             publish_task.set_caching_options(False)  # the registry changes between runs
+            size(publish_task, "export-register-promote", resources)
 
         passed: bool = select_task.outputs["Output"]
         return passed
@@ -103,54 +116,72 @@ def make_training_pipeline(parallelism: int = DEFAULT_PARALLELISM) -> Callable[.
 training_pipeline = make_training_pipeline()
 
 
-@dsl.pipeline(
-    name=BATCH_PREDICTION_PIPELINE,
-    description="a model and data give validated input, predictions, and a drift report",
-)
-def batch_prediction_pipeline(
-    model_uri: str,
-    data_uri: str,
-    registry_uri: str = "registry",
-    registry_staging_uri: str = "",
-    fail_on_drift: bool = False,
-    max_flagged_share: float = MAX_FLAGGED_SHARE,
-    min_records: int = DRIFT_MIN_RECORDS,
-) -> dsl.Dataset:
-    """Return the predictions (a folder holding predictions.csv)."""
-    # The input's columns, as the contract has them (its values: row by row, in predict).
-    # First: the local runner runs independent tasks in the order they are defined.
-    ingest_task = c.ingest_validate(source=data_uri, suite="features", fail_on_error=True)
-    ingest_task.set_caching_options(False)
+def make_batch_prediction_pipeline(resources: Resources = None) -> Callable[..., dsl.Dataset]:
+    """The batch-prediction pipeline, each step sized by `resources`."""
 
-    model_task = c.resolve_model(
-        model_uri=model_uri, registry_uri=registry_uri, staging_uri=registry_staging_uri
+    @dsl.pipeline(
+        name=BATCH_PREDICTION_PIPELINE,
+        description="a model and data give validated input, predictions, and a drift report",
     )
-    model_task.set_caching_options(False)  # an alias may point elsewhere tomorrow
+    def batch_prediction_pipeline(
+        model_uri: str,
+        data_uri: str,
+        registry_uri: str = "registry",
+        registry_staging_uri: str = "",
+        fail_on_drift: bool = False,
+        max_flagged_share: float = MAX_FLAGGED_SHARE,
+        min_records: int = DRIFT_MIN_RECORDS,
+    ) -> dsl.Dataset:
+        """Return the predictions (a folder holding predictions.csv)."""
+        # The input's columns, as the contract has them (its values: row by row, in predict).
+        # First: the local runner runs independent tasks in the order they are defined.
+        ingest_task = c.ingest_validate(source=data_uri, suite="features", fail_on_error=True)
+        ingest_task.set_caching_options(False)
+        size(ingest_task, "ingest-validate", resources)
 
-    # Every row answered, with its warnings (more than max_flagged_share flagged fails);
-    # then the drift check of the input and the predictions against the model's reference.
-    predict_task = c.predict_check_drift(
-        model=model_task.outputs["model"],
-        dataset=ingest_task.outputs["dataset"],
-        max_flagged_share=max_flagged_share,
-        min_records=min_records,
-        fail_on_drift=fail_on_drift,
-    )
+        model_task = c.resolve_model(
+            model_uri=model_uri, registry_uri=registry_uri, staging_uri=registry_staging_uri
+        )
+        model_task.set_caching_options(False)  # an alias may point elsewhere tomorrow
+        size(model_task, "resolve-model", resources)
 
-    # The predictions' columns and ranges, and your predictions_checks (checks.py): told,
-    # never fatal (drift is the drift check's to judge).
-    output_check = c.validate_data(
-        dataset=predict_task.outputs["predictions"], suite="predictions", fail_on_error=False
-    )
-    output_check.set_display_name("validate-predictions")
+        # Every row answered, with its warnings (more than max_flagged_share flagged fails);
+        # then the drift check of the input and the predictions against the model's reference.
+        predict_task = c.predict_check_drift(
+            model=model_task.outputs["model"],
+            dataset=ingest_task.outputs["dataset"],
+            max_flagged_share=max_flagged_share,
+            min_records=min_records,
+            fail_on_drift=fail_on_drift,
+        )
+        size(predict_task, "predict-check-drift", resources)
 
-    predictions: dsl.Dataset = predict_task.outputs["predictions"]
-    return predictions
+        # The predictions' columns and ranges, and your predictions_checks (checks.py): told,
+        # never fatal (drift is the drift check's to judge).
+        output_check = c.validate_data(
+            dataset=predict_task.outputs["predictions"],
+            suite="predictions",
+            fail_on_error=False,
+        )
+        output_check.set_display_name("validate-predictions")
+        size(output_check, "validate-predictions", resources)
+
+        predictions: dsl.Dataset = predict_task.outputs["predictions"]
+        return predictions
+
+    pipeline: Callable[..., dsl.Dataset] = batch_prediction_pipeline
+    return pipeline
 
 
-def make_monitoring_pipeline(parallelism: int = DEFAULT_PARALLELISM) -> Callable[..., str]:
-    """The monitoring pipeline; a training run it starts trains `parallelism` at a time."""
-    training = make_training_pipeline(parallelism)
+batch_prediction_pipeline = make_batch_prediction_pipeline()
+
+
+def make_monitoring_pipeline(
+    parallelism: int = DEFAULT_PARALLELISM, resources: Resources = None
+) -> Callable[..., str]:
+    """The monitoring pipeline, each step sized by `resources`; a training run it starts
+    trains `parallelism` at a time, sized as training is."""
+    training = make_training_pipeline(parallelism, resources)
 
     @dsl.pipeline(
         name=MONITORING_PIPELINE,
@@ -182,6 +213,7 @@ def make_monitoring_pipeline(parallelism: int = DEFAULT_PARALLELISM) -> Callable
             model_uri=model_uri, registry_uri=registry_uri, staging_uri=registry_staging_uri
         )
         model_task.set_caching_options(False)  # the champion may change
+        size(model_task, "resolve-model", resources)
         monitor_task = c.monitor(
             source=source,
             since=since,
@@ -191,6 +223,7 @@ def make_monitoring_pipeline(parallelism: int = DEFAULT_PARALLELISM) -> Callable
             fail_on_drift=fail_on_drift,
         )
         monitor_task.set_caching_options(False)  # new records arrive
+        size(monitor_task, "monitor", resources)
         # Off by default: a training run on the data at data_uri, as scheduled training runs
         # (the gate, the registry and the champion's comparison decide what it changes).
         with (

@@ -16,6 +16,7 @@ import yaml
 from {{ cookiecutter.package_name }}.compile import compile_pipeline, spec_images
 from {{ cookiecutter.package_name }}.ops.config import ENV_PREFIX, Settings
 from {{ cookiecutter.package_name }}.ops.logging import logger
+from {{ cookiecutter.package_name }}.sizing import spec_machine
 
 if TYPE_CHECKING:
     from google.auth.credentials import Credentials
@@ -51,6 +52,7 @@ class SubmitPlan:
     images: dict[str, str] = field(default_factory=dict)
     placeholders: list[str] = field(default_factory=list)
     steps: list[str] = field(default_factory=list)
+    machines: dict[str, str] = field(default_factory=dict)  # step to its limits
 
     @property
     def schedule_name(self) -> str:
@@ -65,6 +67,7 @@ class SubmitPlan:
             "service_account": self.service_account,
             "images": sorted(set(self.images.values())),
             "steps": self.steps,
+            "machines": self.machines,
             "schedule": (
                 {"cron": self.schedule_cron, "display_name": self.schedule_name}
                 if self.schedule_cron
@@ -93,6 +96,23 @@ def describe_job(job: PipelineJob) -> dict[str, Any]:
 def spec_steps(spec: dict[str, Any]) -> list[str]:
     """The tasks of a compiled spec, in order, inside their loops and conditions
     (`for-loop-2/train`, `condition-3/register-model`): what the job will run."""
+    return list(_spec_tasks(spec))
+
+
+def spec_step_machines(spec: dict[str, Any]) -> dict[str, str]:
+    """Each task of a compiled spec (as `spec_steps` names it) with the CPU, memory and
+    accelerator limits its executor has: its machine on Vertex AI."""
+    executors = spec.get("deploymentSpec", {}).get("executors", {})
+    components = spec.get("components", {})
+    machines: dict[str, str] = {}
+    for step, task in _spec_tasks(spec).items():
+        label = components.get(task.get("componentRef", {}).get("name", ""), {})
+        machines[step] = spec_machine(executors.get(label.get("executorLabel", ""), {}))
+    return machines
+
+
+def _spec_tasks(spec: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The container tasks of a compiled spec by their paths, in the order they run."""
     components = spec.get("components", {})
 
     def ordered(tasks: dict[str, Any]) -> list[str]:
@@ -107,15 +127,15 @@ def spec_steps(spec: dict[str, Any]) -> list[str]:
             done.append(ready[0] if ready else sorted(set(tasks) - set(done))[0])
         return done
 
-    def walk(tasks: dict[str, Any], prefix: str) -> list[str]:
-        found = []
+    def walk(tasks: dict[str, Any], prefix: str) -> dict[str, dict[str, Any]]:
+        found: dict[str, dict[str, Any]] = {}
         for name in ordered(tasks):
             task = tasks[name]
             inner = components.get(task.get("componentRef", {}).get("name", ""), {}).get("dag")
             if inner is not None:
-                found += walk(inner.get("tasks", {}), f"{prefix}{name}/")
-            else:
-                found.append(prefix + name)
+                found |= walk(inner.get("tasks", {}), f"{prefix}{name}/")
+            else:  # by its display name, as the settings and the console name it
+                found[prefix + task.get("taskInfo", {}).get("name", name)] = task
         return found
 
     return walk(spec.get("root", {}).get("dag", {}).get("tasks", {}), "")
@@ -166,7 +186,11 @@ def plan_submission(
         raise SubmitConfigError(f"set {names} to submit to Vertex AI Pipelines")
 
     template = compile_pipeline(
-        pipeline, settings.build_dir, image=image, parallelism=settings.candidate_parallelism
+        pipeline,
+        settings.build_dir,
+        image=image,
+        parallelism=settings.candidate_parallelism,
+        resources=settings.step_resources,
     )
     spec = yaml.safe_load(template.read_text(encoding="utf-8"))
     problems = check_parameters(spec, parameter_values)
@@ -193,6 +217,7 @@ def plan_submission(
         images=spec_images(spec),
         placeholders=missing,
         steps=spec_steps(spec),
+        machines=spec_step_machines(spec),
     )
 
 

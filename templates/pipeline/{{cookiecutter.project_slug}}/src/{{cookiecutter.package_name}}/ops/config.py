@@ -1,8 +1,9 @@
 {% extends "ops/config.py.j2" %}
-{%- block imports %}from pydantic import Field
+{%- block imports %}from pydantic import Field, field_validator
 {% endblock %}
 {%- block first_party_imports %}
 from {{ cookiecutter.package_name }}.contract import DRIFT_MIN_RECORDS, MAX_FLAGGED_SHARE
+from {{ cookiecutter.package_name }}.sizing import StepResources, merge_step_resources
 {% endblock %}
 {%- block fields %}
 
@@ -56,4 +57,16 @@ from {{ cookiecutter.package_name }}.contract import DRIFT_MIN_RECORDS, MAX_FLAG
     pipeline_export_uri: str = ""  # gs://BUCKET/models/NAME: a stable copy of the model
     pipeline_schedule_cron: str = ""  # e.g. "TZ=Europe/Paris 0 3 * * 1"; empty: no schedule
     pipeline_enable_caching: bool = False
+    # Each step's machine on Vertex AI: CPU and memory limits{% if cookiecutter.framework != "scikit-learn" %} and an accelerator{% endif %}, by step (sizing.py
+    # has the steps and their defaults). Give only what changes, e.g. in config.yaml
+    # `step_resources: {train-evaluate: {cpu: "8", memory: 32G}}`. Local runs ignore them.
+    step_resources: dict[str, StepResources] = Field(
+        default_factory=lambda: merge_step_resources(None)
+    )
+
+    @field_validator("step_resources", mode="before")
+    @classmethod
+    def _merge_step_resources(cls, value: object) -> dict[str, StepResources]:
+        """The defaults, with the steps and fields given changed."""
+        return merge_step_resources(value)
 {%- endblock %}

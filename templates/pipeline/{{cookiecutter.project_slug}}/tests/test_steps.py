@@ -27,7 +27,6 @@ from {{ cookiecutter.package_name }}.steps.export import export_model
 from {{ cookiecutter.package_name }}.steps.ingest import ingest
 from {{ cookiecutter.package_name }}.steps.io import DataError, local_path, read_table
 from {{ cookiecutter.package_name }}.steps.predict import (
-    PREDICTIONS_FILE,
     FlaggedRowsError,
     predict,
     predict_file,
@@ -61,13 +60,16 @@ def test_reading_a_missing_or_broken_table_says_which(tmp_path: Path) -> None:
         read_table(tmp_path / "empty.csv")
 
 
-def test_ingest_copies_and_describes(
-    sample_path: Path, sample: pd.DataFrame, tmp_path: Path
+def test_ingest_writes_parquet_shards_and_describes_them(
+    sample_path: Path, sample: pd.DataFrame, contract: Contract, tmp_path: Path
 ) -> None:
-    """The dataset is a byte-for-byte copy; its metadata has rows, columns and sha256."""
+    """The dataset is a folder of Parquet shards that reads back as the source does; its
+    metadata has rows, columns, shards and their sha256."""
     info = ingest(str(sample_path), tmp_path / "dataset")
-    assert (tmp_path / "dataset").read_bytes() == sample_path.read_bytes()
+    assert [p.name for p in (tmp_path / "dataset").iterdir()] == ["part-00000.parquet"]
+    pd.testing.assert_frame_equal(read_table(tmp_path / "dataset", contract), sample)
     assert info["rows"] == len(sample)
+    assert info["shards"] == 1
     assert info["columns"] == list(sample.columns)
     assert len(info["sha256"]) == 64
 
@@ -151,7 +153,7 @@ def test_predictions_have_the_ids_or_the_input_then_the_outputs(
     assert len(out) == len(sample)
     info = predict_file(tmp_path / "model", sample_path, tmp_path / "pred")
     assert info["rows"] == len(sample)
-    written = pd.read_csv(tmp_path / "pred" / PREDICTIONS_FILE)
+    written = pd.read_parquet(tmp_path / "pred")
     expected_inputs = contract.ids or list(sample.columns)
     assert list(written.columns) == [*expected_inputs, *outputs]
 
@@ -181,7 +183,7 @@ def test_batch_prediction_flags_rows_and_fails_only_past_the_share(
                 predict_file(tmp_path / "model", tmp_path / "odd.csv", out, share)
             assert f"{feature.name}: " in str(raised.value)
             assert repr(odd) in str(raised.value)
-        written = pd.read_csv(out / PREDICTIONS_FILE, keep_default_na=False)
+        written = pd.read_parquet(out)
         flagged = [text for text in written["warnings"] if text]
         assert len(flagged) == count
         assert all(text.startswith(f"{feature.name}: ") and str(odd) in text for text in flagged)

@@ -275,13 +275,18 @@ def predict(
     dataset: Input[Dataset],
     predictions: Output[Dataset],
     max_flagged_share: float = 0.25,  # contract.MAX_FLAGGED_SHARE: the task gets this text
+    predictions_format: str = "parquet",
+    predictions_uri: str = "",
 ) -> None:
-    """Batch predictions (a folder holding predictions.csv): the ids (or the input), the
+    """Batch predictions (a folder of Parquet or CSV shards, also delivered to
+    `predictions_uri` when given: a folder, gs:// or bq://): the ids (or the input), the
     contract's output columns and each row's warnings; fails past `max_flagged_share` of
     flagged rows."""
     from {{ cookiecutter.package_name }}.steps.artifacts import predict_into
 
-    predict_into(model, dataset, predictions, max_flagged_share)
+    predict_into(
+        model, dataset, predictions, max_flagged_share, predictions_format, predictions_uri
+    )
 
 
 @dsl.component(base_image=BASE_IMAGE, install_kfp_package=False)
@@ -314,6 +319,8 @@ def predict_check_drift(
     max_flagged_share: float = 0.25,  # contract.MAX_FLAGGED_SHARE
     min_records: int = 500,  # drift.MIN_RECORDS
     fail_on_drift: bool = False,
+    predictions_format: str = "parquet",
+    predictions_uri: str = "",
 ) -> str:
     """`predict` then `check_drift`, in one task: every batch is checked as it is scored.
     Too many flagged rows fail the task after the check, so its report is there to read."""
@@ -325,7 +332,9 @@ def predict_check_drift(
 
     flagged = None
     try:
-        predict_into(model, dataset, predictions, max_flagged_share)
+        predict_into(
+            model, dataset, predictions, max_flagged_share, predictions_format, predictions_uri
+        )
     except FlaggedRowsError as error:  # the predictions were written: check them first
         flagged = error
     fail = fail_on_drift and flagged is None

@@ -115,8 +115,11 @@ def batch_prediction_pipeline(
     fail_on_drift: bool = False,
     max_flagged_share: float = MAX_FLAGGED_SHARE,
     min_records: int = DRIFT_MIN_RECORDS,
+    predictions_format: str = "parquet",
+    predictions_uri: str = "",
 ) -> dsl.Dataset:
-    """Return the predictions (a folder holding predictions.csv)."""
+    """Return the predictions (a folder of Parquet or CSV shards; also delivered to
+    `predictions_uri` when given: a folder, gs://bucket/prefix or bq://project.dataset.table)."""
     # The input's columns, as the contract has them (its values: row by row, in predict).
     # First: the local runner runs independent tasks in the order they are defined.
     ingest_task = c.ingest_validate(source=data_uri, suite="features", fail_on_error=True)
@@ -135,6 +138,8 @@ def batch_prediction_pipeline(
         max_flagged_share=max_flagged_share,
         min_records=min_records,
         fail_on_drift=fail_on_drift,
+        predictions_format=predictions_format,
+        predictions_uri=predictions_uri,
     )
 
     # The predictions' columns and ranges, and your predictions_checks (checks.py): told,

@@ -7,7 +7,10 @@ from {{ cookiecutter.package_name }}.contract import DRIFT_MIN_RECORDS, MAX_FLAG
 {%- block fields %}
 
     # Local runs (`make run`): paths relative to the working directory.
-    data_path: str = "data/sample.csv"  # training data of `make run` (a local CSV)
+    # The data of `make run` (training, or batch prediction): a CSV or Parquet file, a folder
+    # or glob of shards of either, gs://bucket/prefix, bq://project.dataset.table, a .sql
+    # file or a query's text (SELECT ...); sources.py reads each in chunks.
+    data_path: str = "data/sample.csv"
     output_dir: Path = Path("outputs")  # pipeline root of local runs and exported models
     build_dir: Path = Path("build")  # compiled pipeline specs (YAML)
     # Local runs' tasks start with their libraries already loaded (local_tasks.py); false:
@@ -33,6 +36,11 @@ from {{ cookiecutter.package_name }}.contract import DRIFT_MIN_RECORDS, MAX_FLAG
     # Batch prediction fails when more than this share of rows have values the model never
     # saw in training (a category, a value outside the range, an empty value): contract.py.
     max_flagged_share: float = Field(default=MAX_FLAGGED_SHARE, ge=0, le=1)
+    # Batch prediction writes one shard per chunk it reads into the run's folder, as Parquet
+    # or CSV, and also delivers them here when set: a folder, gs://bucket/prefix, or
+    # bq://project.dataset.table (a load job that replaces the table's rows).
+    predictions_format: Literal["parquet", "csv"] = "parquet"
+    predictions_uri: str = ""
     random_seed: int = 42
 
     # Monitoring (drift.py): the served records to check (`make monitor SOURCE=`, and the

@@ -17,7 +17,7 @@ Artifact = Any  # kfp.dsl's artifact types: kfp is not imported here
 
 
 def ingest_into(source: str, dataset: Artifact) -> None:
-    """Copy the source table into `dataset`, with its rows, columns and sha256."""
+    """The source table as Parquet shards in `dataset`, with its rows, columns and sha256."""
     from {{ cookiecutter.package_name }}.steps.ingest import ingest
 
     dataset.metadata.update(ingest(source, dataset.path))
@@ -157,14 +157,27 @@ def promote_into(
 
 
 def predict_into(
-    model: Artifact, dataset: Artifact, predictions: Artifact, max_flagged_share: float
+    model: Artifact,
+    dataset: Artifact,
+    predictions: Artifact,
+    max_flagged_share: float,
+    predictions_format: str = "parquet",
+    predictions_uri: str = "",
 ) -> None:
-    """Batch predictions into `predictions` (a folder holding predictions.csv), their summary
-    as its metadata; fails past `max_flagged_share` of flagged rows."""
+    """Batch predictions into `predictions` (a folder of shards), delivered to
+    `predictions_uri` when given; their summary as its metadata; fails past
+    `max_flagged_share` of flagged rows."""
     from {{ cookiecutter.package_name }}.steps.predict import predict_file
 
     predictions.metadata.update(
-        predict_file(model.path, dataset.path, predictions.path, max_flagged_share)
+        predict_file(
+            model.path,
+            dataset.path,
+            predictions.path,
+            max_flagged_share,
+            predictions_format,
+            predictions_uri,
+        )
     )
 
 

@@ -15,6 +15,7 @@ import pytest
 from {{ cookiecutter.package_name }}.contract import Contract
 from {{ cookiecutter.package_name }}.framework import Params
 from {{ cookiecutter.package_name }}.model import Model, load_model
+from {{ cookiecutter.package_name }}.ops.config import get_settings
 from {{ cookiecutter.package_name }}.steps.evaluate import (
     DEFAULT_THRESHOLD,
     GateError,
@@ -156,6 +157,55 @@ def test_predictions_have_the_ids_or_the_input_then_the_outputs(
     written = pd.read_parquet(tmp_path / "pred")
     expected_inputs = contract.ids or list(sample.columns)
     assert list(written.columns) == [*expected_inputs, *outputs]
+
+
+def test_batch_prediction_streams_chunks_into_shards(
+    sample_path: Path,
+    sample: pd.DataFrame,
+    contract: Contract,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A folder of Parquet shards is read chunk_rows at a time; each chunk's predictions are
+    one shard, together the whole table's, flags counted across chunks; CSV shards on
+    request, delivered to predictions_uri when given."""
+    train(sample_path, tmp_path / "model", Params())
+    whole = predict(load_model(tmp_path / "model"), sample)
+    folder = tmp_path / "in"
+    folder.mkdir()
+    half = len(sample) // 2
+    pd.read_csv(sample_path).iloc[:half].to_parquet(folder / "a.parquet", index=False)
+    pd.read_csv(sample_path).iloc[half:].to_parquet(folder / "b.parquet", index=False)
+    monkeypatch.setenv("{{ cookiecutter.__env_prefix }}CHUNK_ROWS", str(len(sample) // 5))
+    get_settings.cache_clear()
+
+    info = predict_file(tmp_path / "model", folder, tmp_path / "pred", 1.0)
+    written = sorted((tmp_path / "pred").iterdir())
+    assert len(written) == info["shards"] >= 5
+    assert {p.suffix for p in written} == {".parquet"}
+    assert info["predictions_uri"] == str(tmp_path / "pred")
+    expected = _as_read(whole.reset_index(drop=True), contract, tmp_path)
+    # Types aside (Parquet keeps a column of empty warnings as text, CSV reads it as numbers):
+    pd.testing.assert_frame_equal(
+        read_table(tmp_path / "pred", contract), expected, check_dtype=False
+    )
+    assert info["flagged_rows"] == sum(bool(w) for w in whole["warnings"])
+    assert info["rows"] == len(sample)
+
+    delivered = tmp_path / "delivered"
+    info = predict_file(tmp_path / "model", folder, tmp_path / "csv", 1.0, "csv", str(delivered))
+    assert info["predictions_uri"] == str(delivered.resolve())
+    assert sorted(p.name for p in delivered.iterdir()) == sorted(
+        p.name for p in (tmp_path / "csv").iterdir()
+    )
+    assert {p.suffix for p in delivered.iterdir()} == {".csv"}
+    assert len(read_table(delivered, contract)) == len(sample)
+
+
+def _as_read(frame: pd.DataFrame, contract: Contract, tmp_path: Path) -> pd.DataFrame:
+    """`frame` as the pipeline reads it back from a CSV of it."""
+    frame.to_csv(tmp_path / "expected.csv", index=False)
+    return read_table(tmp_path / "expected.csv", contract)
 
 
 def test_batch_prediction_flags_rows_and_fails_only_past_the_share(

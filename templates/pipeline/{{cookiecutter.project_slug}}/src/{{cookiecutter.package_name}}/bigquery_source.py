@@ -72,7 +72,8 @@ def read_bigquery(uri: str, rows: int) -> Iterator[pd.DataFrame]:
         table = bigquery_table(uri)
         iterator = _client(table.split(".")[0]).list_rows(table, page_size=rows)
     else:
-        iterator = _client(None).query(query_text(uri)).result(page_size=rows)
+        query = query_text(uri)  # refused before any client is made
+        iterator = _client(None).query(query).result(page_size=rows)
     batches: list[Any] = []
     held = 0
     reader = bigquery_storage.BigQueryReadClient()  # type: ignore[no-untyped-call]  # generated

@@ -27,7 +27,6 @@ from {{ cookiecutter.package_name }}.contract import MISSING_TOKENS, Contract, C
 if TYPE_CHECKING:
     import pandas as pd
 
-CHUNK_ROWS = 100_000  # rows per chunk: memory stays flat whatever the table's size
 FORMATS = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet"}
 GLOB = re.compile(r"[*?\[]")
 QUERY = re.compile(r"^\s*(select|with)\b", re.IGNORECASE)
@@ -218,10 +217,14 @@ def _file_chunks(
 
 
 def read_chunks(
-    uri: str | Path, contract: Contract | None = None, rows: int = CHUNK_ROWS
+    uri: str | Path, contract: Contract | None = None, rows: int | None = None
 ) -> Iterator[pd.DataFrame]:
-    """The table at `uri` in chunks of at most `rows` rows, read as `contract` says (none:
-    as the data says, for `make schema`). Every shard must have the first one's columns."""
+    """The table at `uri` in chunks of at most `rows` rows (default: the chunk_rows setting),
+    read as `contract` says (none: as the data says, for `make schema`). Every shard must have
+    the first one's columns."""
+    from {{ cookiecutter.package_name }}.ops.config import get_settings
+
+    rows = rows or get_settings().chunk_rows
     text = str(uri)
     if is_bigquery(text):
         from {{ cookiecutter.package_name }}.bigquery_source import read_bigquery

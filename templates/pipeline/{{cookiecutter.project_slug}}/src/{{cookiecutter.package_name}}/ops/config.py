@@ -11,6 +11,9 @@ from {{ cookiecutter.package_name }}.contract import DRIFT_MIN_RECORDS, MAX_FLAG
     # or glob of shards of either, gs://bucket/prefix, bq://project.dataset.table, a .sql
     # file or a query's text (SELECT ...); sources.py reads each in chunks.
     data_path: str = "data/sample.csv"
+    # Rows per chunk read: ingest, batch prediction and its drift check hold one chunk at a
+    # time (more: faster, and more memory; about 1 KB a row of ten columns in pandas).
+    chunk_rows: int = Field(default=100_000, ge=1)
     output_dir: Path = Path("outputs")  # pipeline root of local runs and exported models
     build_dir: Path = Path("build")  # compiled pipeline specs (YAML)
     # Local runs' tasks start with their libraries already loaded (local_tasks.py); false:

@@ -69,6 +69,16 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="batch-prediction: exit 4 when the drift check of the input says alert",
     )
+    run.add_argument(
+        "--predictions-uri",
+        help="batch-prediction: also deliver the shards to a folder, gs://bucket/prefix or "
+        "bq://project.dataset.table (default: predictions_uri; empty: the run's folder only)",
+    )
+    run.add_argument(
+        "--predictions-format",
+        choices=("parquet", "csv"),
+        help="batch-prediction: the shards' format (default: predictions_format, parquet)",
+    )
     run.add_argument("--output-dir", type=Path, help="default: output_dir (outputs/)")
     run.add_argument("--verbose", action="store_true", help="every task's log on the terminal")
 
@@ -160,6 +170,9 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
             fail(f"MAX_FLAGGED_SHARE={args.max_flagged_share} is not a share between 0 and 1")
             return EXIT_REFUSED
         settings = settings.model_copy(update={"max_flagged_share": args.max_flagged_share})
+    for name in ("predictions_uri", "predictions_format"):
+        if getattr(args, name):
+            settings = settings.model_copy(update={name: getattr(args, name)})
     if args.pipeline == "batch-prediction" and not args.model_uri:
         fail("the batch-prediction pipeline needs a model: MODEL_URI=<folder> (--model-uri)")
         return EXIT_REFUSED

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
 FORMATS = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet"}
+CHUNK_ROWS = 100_000  # the chunk_rows setting's default
 GLOB = re.compile(r"[*?\[]")
 QUERY = re.compile(r"^\s*(select|with)\b", re.IGNORECASE)
 
@@ -217,14 +218,11 @@ def _file_chunks(
 
 
 def read_chunks(
-    uri: str | Path, contract: Contract | None = None, rows: int | None = None
+    uri: str | Path, contract: Contract | None = None, rows: int = CHUNK_ROWS
 ) -> Iterator[pd.DataFrame]:
-    """The table at `uri` in chunks of at most `rows` rows (default: the chunk_rows setting),
-    read as `contract` says (none: as the data says, for `make schema`). Every shard must have
-    the first one's columns."""
-    from {{ cookiecutter.package_name }}.ops.config import get_settings
-
-    rows = rows or get_settings().chunk_rows
+    """The table at `uri` in chunks of at most `rows` rows (the steps that stream pass the
+    chunk_rows setting), read as `contract` says (none: as the data says, for `make schema`).
+    Every shard must have the first one's columns."""
     text = str(uri)
     if is_bigquery(text):
         from {{ cookiecutter.package_name }}.bigquery_source import read_bigquery

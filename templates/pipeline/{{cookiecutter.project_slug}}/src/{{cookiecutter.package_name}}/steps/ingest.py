@@ -19,13 +19,15 @@ SHARD = "part-{:05d}.parquet"  # the dataset's shards, in order
 def ingest(source: str, dest: str | Path) -> dict[str, Any]:
     """Write `source` (any source of `sources.py`) as Parquet shards into the folder `dest`;
     return its metadata (the sha256 is of the shards' bytes, in order)."""
+    from {{ cookiecutter.package_name }}.ops.config import get_settings
+
     out = local_path(dest)
     out.mkdir(parents=True, exist_ok=True)
     digest = hashlib.sha256()
     rows = 0
     columns: list[str] = []
     written = 0
-    for chunk in read_chunks(source):
+    for chunk in read_chunks(source, rows=get_settings().chunk_rows):
         if written and not len(chunk):
             continue
         shard = out / SHARD.format(written)

@@ -131,11 +131,14 @@ def check_batch(
     """The check of a batch prediction's input and predictions (any sources, read chunk by
     chunk: the check counts, it keeps no rows) against the model in `model_dir`; its report
     in `out_dir`."""
+    from {{ cookiecutter.package_name }}.ops.config import get_settings
+
     contract, metadata = _model(model_dir)
     check = DriftCheck(contract, metadata.get("profile") or {}, min_records)
-    for chunk in read_chunks(data_path, contract):
+    rows = get_settings().chunk_rows
+    for chunk in read_chunks(data_path, contract, rows):
         check.add(chunk, len(chunk))
-    for chunk in read_chunks(predictions_path, contract):
+    for chunk in read_chunks(predictions_path, contract, rows):
         check.add_predictions(chunk)
     window = {"source": str(data_path)}
     counts = {"rows": check.records}

@@ -184,12 +184,13 @@ def predict_file(
         raise ContractError(
             f"predictions_format {predictions_format!r} is not one of {', '.join(FORMATS)}"
         )
-    model = load_model(local_path(model_uri), allow_pickle=get_settings().allow_pickle_models)
+    settings = get_settings()
+    model = load_model(local_path(model_uri), allow_pickle=settings.allow_pickle_models)
     folder = local_path(out_dir)
     folder.mkdir(parents=True, exist_ok=True)
     tally, spread = FlagTally(), Spread(model)
     files = []
-    for index, chunk in enumerate(read_chunks(data_path, model.contract)):
+    for index, chunk in enumerate(read_chunks(data_path, model.contract, settings.chunk_rows)):
         if not len(chunk):
             continue
         predictions, flags = predict_with_flags(model, chunk)

@@ -74,13 +74,12 @@ def absolute(uri: str | Path) -> str:
 
 
 def check_exists(uri: str | Path) -> None:
-    """Refuse a local source that is not there (DataError); remote ones are checked on read."""
+    """Refuse a local source that is not there, or a folder without shards of one format
+    (DataError), before anything runs; remote ones are checked as they are read."""
     text = str(uri)
-    if "://" in text or QUERY.match(text):
+    if "://" in text or is_bigquery(text):
         return
-    path = Path(text)
-    if not (path.exists() or (GLOB.search(text) and _glob(text))):
-        raise DataError(f"no data file, folder or glob {text!r}")
+    shards(text)
 
 
 def _glob(pattern: str) -> list[str]:

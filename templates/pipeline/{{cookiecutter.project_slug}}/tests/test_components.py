@@ -50,6 +50,11 @@ def test_training_components_chain_register_and_promote(
         dataset=dataset, test_fraction=0.25, seed=42, train_data=train_data, test_data=test_data
     )
     assert train_data.metadata["rows"] + test_data.metadata["rows"] == len(sample)
+    assert test_data.metadata["sample"] == {
+        "rows_read": len(sample),
+        "rows_total": len(sample),
+        "seed": 42,
+    }
 
     models, evaluations = [], []
     for index, value in enumerate(GRID[:2]):

@@ -78,6 +78,14 @@ def test_run_trains_exports_and_the_model_predicts(
     metadata = json.loads((exported / "metadata.json").read_text())
     assert metadata["gate"]["passed"] is True
     assert load_model(exported).contract == contract
+    # The lineage says what training read: here every row (train_sample_rows 0).
+    registered = outputs.parent / "registry" / name / "1" / "registration.json"
+    rows = len(pd.read_csv(sample_path))
+    assert json.loads(registered.read_text())["lineage"]["training_rows"] == {
+        "rows_read": rows,
+        "rows_total": rows,
+        "seed": get_settings().random_seed,
+    }
 
     log = Path(line_value(out, "log"))
     assert log.name == "run.log"

@@ -32,7 +32,7 @@ from {{ cookiecutter.package_name }}.steps.predict import (
     predict,
     predict_file,
 )
-from {{ cookiecutter.package_name }}.steps.split import split, split_file
+from {{ cookiecutter.package_name }}.steps.split import sample_table, split, split_file
 from {{ cookiecutter.package_name }}.steps.train import candidate_grid, train
 from {{ cookiecutter.package_name }}.steps.validate import validate_file
 from {{ cookiecutter.package_name }}.synthetic import synthetic_table
@@ -86,6 +86,34 @@ def test_split_is_reproducible_and_keeps_every_class(
     if contract.task != "regression":
         label = contract.label.name
         assert set(train_a[label]) == set(test_a[label]) == set(contract.class_keys)
+
+
+def test_training_reads_a_seeded_sample_of_a_larger_table(
+    sample_path: Path, sample: pd.DataFrame, contract: Contract, tmp_path: Path
+) -> None:
+    """train_sample_rows: a table with more rows gives a uniform sample of that many, read
+    chunk by chunk, the same for the same seed, another for another; what was read is
+    reported. A table with fewer rows is read whole."""
+    rows = len(sample) // 2
+    chunk_rows = len(sample) // 7
+
+    def drawn(seed: int) -> pd.DataFrame:
+        return sample_table(sample_path, contract, rows, seed, chunk_rows)[0]
+
+    first, total = sample_table(sample_path, contract, rows, 1, chunk_rows)
+    assert (len(first), total) == (rows, len(sample))
+    pd.testing.assert_frame_equal(first, drawn(1))
+    assert not first.equals(drawn(2))
+    assert len(first.merge(sample).drop_duplicates()) == len(first.drop_duplicates())  # its rows
+    info = split_file(
+        sample_path, tmp_path / "train.csv", tmp_path / "test.csv", seed=1, sample_rows=rows
+    )
+    assert info["sample"] == {"rows_read": rows, "rows_total": len(sample), "seed": 1}
+    assert info["train_rows"] + info["test_rows"] == rows
+    everything = split_file(
+        sample_path, tmp_path / "a.csv", tmp_path / "b.csv", sample_rows=len(sample) * 2
+    )
+    assert everything["sample"]["rows_read"] == everything["sample"]["rows_total"] == len(sample)
 
 
 def test_the_model_passes_the_default_gate_on_the_sample(

@@ -543,6 +543,7 @@ def _training_parameters(
         "export_uri": settings.pipeline_export_uri,
         "model_name": settings.model_name,
         "registry_staging_uri": settings.registry_staging_uri,
+        "train_sample_rows": settings.train_sample_rows,
         "source_commit": os.environ.get("GITHUB_SHA")
         or os.environ.get("CI_COMMIT_SHA")
         or source_commit(),

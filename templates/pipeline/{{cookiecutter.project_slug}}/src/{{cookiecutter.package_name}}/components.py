@@ -79,11 +79,13 @@ def split(
     seed: int,
     train_data: Output[Dataset],
     test_data: Output[Dataset],
+    sample_rows: int = 0,
 ) -> None:
-    """The training part and the held-out part, once for every candidate and the champion."""
+    """The training part and the held-out part, once for every candidate and the champion
+    (of a seeded sample of `sample_rows` rows when the table is larger; 0: all of it)."""
     from {{ cookiecutter.package_name }}.steps.artifacts import split_into
 
-    split_into(dataset, test_fraction, seed, train_data, test_data)
+    split_into(dataset, test_fraction, seed, train_data, test_data, sample_rows)
 
 
 @dsl.component(base_image=BASE_IMAGE, install_kfp_package=False)
@@ -243,6 +245,9 @@ def export_register_promote(
         "source_commit": source_commit or None,
         "pipeline_run": pipeline_run,
         "sample_data": sample_data,
+        # What training read: all the rows, or a seeded sample (train_sample_rows); whole
+        # numbers again (KFP's metadata keeps numbers as floats).
+        "training_rows": {k: int(v) for k, v in (test_data.metadata.get("sample") or {}).items()},
     }
     version = register_into(
         exported_model,

@@ -257,6 +257,7 @@ def training_arguments(
         "registry_staging_uri": settings.registry_staging_uri,
         "source_commit": source_commit(),
         "sample_data": sample_data,
+        "train_sample_rows": settings.train_sample_rows,
     }
     return arguments, export_dir
 

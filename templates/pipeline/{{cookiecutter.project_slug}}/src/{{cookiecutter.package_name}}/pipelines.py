@@ -53,12 +53,16 @@ def make_training_pipeline(parallelism: int = DEFAULT_PARALLELISM) -> Callable[.
         registry_staging_uri: str = "",
         source_commit: str = "",
         sample_data: bool = False,
+        train_sample_rows: int = 0,
     ) -> bool:
         """Return whether the best candidate passed the gate (and so was registered)."""
         ingest_task = c.ingest_validate(source=data_uri, suite="training", fail_on_error=True)
         ingest_task.set_caching_options(False)  # the file behind data_uri may change
         split_task = c.split(
-            dataset=ingest_task.outputs["dataset"], test_fraction=test_fraction, seed=seed
+            dataset=ingest_task.outputs["dataset"],
+            test_fraction=test_fraction,
+            seed=seed,
+            sample_rows=train_sample_rows,
         )
 
         with dsl.ParallelFor(items=candidates, parallelism=parallelism) as params:
@@ -181,6 +185,7 @@ def make_monitoring_pipeline(parallelism: int = DEFAULT_PARALLELISM) -> Callable
         model_name: str = NAME,
         source_commit: str = "",
         sample_data: bool = False,
+        train_sample_rows: int = 0,
     ) -> str:
         """Return the check's status: ok, warn, alert or too few records."""
         model_task = c.resolve_model(
@@ -215,6 +220,7 @@ def make_monitoring_pipeline(parallelism: int = DEFAULT_PARALLELISM) -> Callable
                 registry_staging_uri=registry_staging_uri,
                 source_commit=source_commit,
                 sample_data=sample_data,
+                train_sample_rows=train_sample_rows,
             )
         status: str = monitor_task.outputs["Output"]
         return status

@@ -25,6 +25,10 @@ from {{ cookiecutter.package_name }}.contract import DRIFT_MIN_RECORDS, MAX_FLAG
     eval_metric: str | None = None
     eval_threshold: float | None = None
     test_fraction: float = Field(default=0.25, gt=0, lt=1)
+    # Training reads the whole table (0), or, when it has more rows than this, a uniform
+    # sample of this many rows drawn with random_seed as it is read: for tables larger than
+    # the training step's memory. The lineage records the rows read, the table's and the seed.
+    train_sample_rows: int = Field(default=0, ge=0)
     # Candidates: one model per value of the framework's main hyper-parameter (empty: its
     # default grid of three); the best one is the challenger.
     candidate_values: list[int | float] = Field(default_factory=list)

@@ -39,14 +39,22 @@ def validate_into(dataset: Artifact, suite: str, fail_on_error: bool, report: Ar
 
 
 def split_into(
-    dataset: Artifact, test_fraction: float, seed: int, train_data: Artifact, test_data: Artifact
+    dataset: Artifact,
+    test_fraction: float,
+    seed: int,
+    train_data: Artifact,
+    test_data: Artifact,
+    sample_rows: int = 0,
 ) -> None:
-    """The training part and the held-out part."""
+    """The training part and the held-out part (of a seeded sample of `sample_rows` rows,
+    when the table is larger); what was read in both parts' metadata, for the lineage."""
     from {{ cookiecutter.package_name }}.steps.split import split_file
 
-    info = split_file(dataset.path, train_data.path, test_data.path, test_fraction, seed)
-    train_data.metadata["rows"] = info["train_rows"]
-    test_data.metadata["rows"] = info["test_rows"]
+    info = split_file(
+        dataset.path, train_data.path, test_data.path, test_fraction, seed, sample_rows=sample_rows
+    )
+    train_data.metadata.update({"rows": info["train_rows"], "sample": info["sample"]})
+    test_data.metadata.update({"rows": info["test_rows"], "sample": info["sample"]})
 
 
 def train_into(train_data: Artifact, params: str, model: Artifact) -> None:

@@ -241,7 +241,7 @@ def test_batch_prediction_flags_rows_and_fails_only_past_the_share(
 ) -> None:
     """Rows holding what the model never saw are answered, and `warnings` names the column
     and the value (the service's words); past max_flagged_share the step fails, naming them,
-    after writing the predictions to look at."""
+    after writing the predictions to look at (and without delivering them)."""
     train(sample_path, tmp_path / "model", Params())
     model = load_model(tmp_path / "model")
     feature = contract.features[0]
@@ -257,8 +257,12 @@ def test_batch_prediction_flags_rows_and_fails_only_past_the_share(
             info = predict_file(tmp_path / "model", tmp_path / "odd.csv", out, share)
             assert info["flagged_rows"] == count
         else:
+            delivered = tmp_path / "delivered"  # a failed batch stays in the run's folder
             with pytest.raises(FlaggedRowsError, match=f"{count} of 20 rows flagged") as raised:
-                predict_file(tmp_path / "model", tmp_path / "odd.csv", out, share)
+                predict_file(
+                    tmp_path / "model", tmp_path / "odd.csv", out, share, "parquet", str(delivered)
+                )
+            assert not delivered.exists()
             assert f"{feature.name}: " in str(raised.value)
             assert repr(odd) in str(raised.value)
         written = pd.read_parquet(out)

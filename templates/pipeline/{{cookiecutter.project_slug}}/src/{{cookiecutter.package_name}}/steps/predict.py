@@ -175,8 +175,8 @@ def predict_file(
     gs://, or bq://project.dataset.table); return a summary. Memory stays flat: only counts
     are kept across chunks.
 
-    Raises FlaggedRowsError (after writing the predictions, to look at) when more than
-    `max_flagged_share` of the rows are flagged.
+    Raises FlaggedRowsError (after writing the predictions into `out_dir`, to look at, and
+    before delivering them) when more than `max_flagged_share` of the rows are flagged.
     """
     from {{ cookiecutter.package_name }}.ops.config import get_settings
 
@@ -207,16 +207,17 @@ def predict_file(
         "flagged": describe_report(report),
         "format": predictions_format,
         "shards": len(files),
-        "predictions_uri": deliver(files, predictions_uri, predictions_format)
-        if predictions_uri
-        else str(folder),
+        "predictions_uri": str(folder),
     }
     logger.info("predicted", **info)
-    if report["flagged_share"] > max_flagged_share:
+    if report["flagged_share"] > max_flagged_share:  # kept in the run's folder, not delivered
         raise FlaggedRowsError(
             f"{describe_report(report)}: more than max_flagged_share "
             f"{max_flagged_share:.0%} of the rows have values the model never saw in training"
         )
+    if predictions_uri:
+        info["predictions_uri"] = deliver(files, predictions_uri, predictions_format)
+        logger.info("delivered", predictions_uri=info["predictions_uri"], shards=len(files))
     return info
 
 

@@ -15,7 +15,12 @@ import pytest
 
 from {{ cookiecutter.package_name }}.bigquery_source import write_bigquery
 from {{ cookiecutter.package_name }}.contract import Contract
-from {{ cookiecutter.package_name }}.sources import DataError, absolute, read_chunks, read_frame
+from {{ cookiecutter.package_name }}.sources import (
+    DataError,
+    absolute,
+    read_chunks,
+    read_frame,
+)
 
 
 def shards(frame: pd.DataFrame, folder: Path, parts: int, suffix: str = "parquet") -> Path:

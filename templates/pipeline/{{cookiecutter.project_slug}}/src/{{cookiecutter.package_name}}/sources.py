@@ -22,7 +22,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
-from {{ cookiecutter.package_name }}.contract import MISSING_TOKENS, Contract, ContractError
+from {{ cookiecutter.package_name }}.contract import (
+    MISSING_TOKENS,
+    Contract,
+    ContractError,
+)
 
 if TYPE_CHECKING:
     import pandas as pd

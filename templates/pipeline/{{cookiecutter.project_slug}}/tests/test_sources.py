@@ -15,12 +15,17 @@ import pytest
 
 from {{ cookiecutter.package_name }}.bigquery_source import write_bigquery
 from {{ cookiecutter.package_name }}.contract import Contract
+from {{ cookiecutter.package_name }}.framework import Params
+from {{ cookiecutter.package_name }}.ops.config import get_settings
 from {{ cookiecutter.package_name }}.sources import (
     DataError,
     absolute,
     read_chunks,
     read_frame,
 )
+from {{ cookiecutter.package_name }}.steps.ingest import ingest
+from {{ cookiecutter.package_name }}.steps.predict import predict_file
+from {{ cookiecutter.package_name }}.steps.train import train
 
 
 def shards(frame: pd.DataFrame, folder: Path, parts: int, suffix: str = "parquet") -> Path:
@@ -152,3 +157,42 @@ def test_predictions_load_into_a_table_in_one_job_or_file_by_file(
     assert write_bigquery(files, "bq://acme-ml.scores.returns", "parquet") == len(sample)
     dispositions = [d for _, _, d in bigquery_tables.loaded]
     assert dispositions == ["WRITE_TRUNCATE", "WRITE_APPEND"]
+
+
+def test_batch_predictions_of_a_table_load_into_a_table(
+    bigquery_tables: Any, sample_path: Path, sample: pd.DataFrame, tmp_path: Path
+) -> None:
+    """bq:// in, bq:// out: the input table streamed, each chunk's predictions a shard of the
+    run's folder, then loaded into the output table, which predictions_uri names."""
+    train(sample_path, tmp_path / "model", Params())
+    out = "bq://acme-ml.scores.returns"
+    info = predict_file(
+        tmp_path / "model",
+        "bq://acme-ml.sales.returns_2026",
+        tmp_path / "pred",
+        1.0,
+        "parquet",
+        out,
+    )
+    assert info["predictions_uri"] == out
+    shards = sorted(str(p) for p in (tmp_path / "pred").iterdir())
+    assert [(table, name) for table, name, _ in bigquery_tables.loaded] == [
+        ("acme-ml.scores.returns", name) for name in shards
+    ]
+    assert bigquery_tables.written == info["rows"] == len(sample)
+
+
+def test_ingest_writes_one_parquet_shard_per_chunk(
+    sample_path: Path,
+    sample: pd.DataFrame,
+    contract: Contract,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """chunk_rows rows at a time: the dataset is several shards that read back as the source."""
+    monkeypatch.setenv("{{ cookiecutter.__env_prefix }}CHUNK_ROWS", str(len(sample) // 3))
+    get_settings.cache_clear()
+    info = ingest(str(sample_path), tmp_path / "dataset")
+    assert info["shards"] == len(list((tmp_path / "dataset").glob("part-*.parquet"))) >= 3
+    assert info["rows"] == len(sample)
+    pd.testing.assert_frame_equal(read_frame(tmp_path / "dataset", contract), sample)

@@ -174,12 +174,12 @@ def chunks(frame: pd.DataFrame, rows: int) -> Iterator[pd.DataFrame]:
 def test_a_table_in_chunks_is_judged_as_a_whole(
     valid: pd.DataFrame, task_contract: Contract
 ) -> None:
-    """Chunks too small for the row count, and chunks holding one class only (the table
+    """A chunk too small for the row count, and chunks holding one class only (the table
     sorted by its label): the table passes, as it does in one piece."""
     by_label = valid.sort_values(task_contract.label.name, ignore_index=True)
-    report = validate_chunks(chunks(by_label, 38), "training", task_contract)
+    report = validate_chunks(chunks(by_label, 95), "training", task_contract)  # the last: 10
     assert report.success, report.summary()
-    assert report.result["chunks"] == 6
+    assert report.result["chunks"] == 3
     assert (
         report.evaluated
         == validate_dataframe(
@@ -197,13 +197,13 @@ def test_failures_in_chunks_add_up_to_the_whole_tables(
     numeric = numeric_feature(task_contract)
     assert numeric.max is not None
     broken[numeric.name] = broken[numeric.name].astype(float)
-    broken.loc[[0, 90, 180], numeric.name] = numeric.max + 1
+    broken.loc[[0, 75, 180], numeric.name] = numeric.max + 1
     broken.loc[[1, 120], numeric.name] = None
     if task_contract.task != "regression":
         label = task_contract.label.name
         broken = broken[broken[label] != task_contract.class_keys[0]].reset_index(drop=True)
     whole = validate_dataframe(broken, get_suite("training", task_contract), task_contract)
-    chunked = validate_chunks(chunks(broken, 40), "training", task_contract)
+    chunked = validate_chunks(chunks(broken, 70), "training", task_contract)
 
     def counted(report: Any) -> set[tuple[Any, ...]]:
         return {(f.expectation, f.column, f.unexpected_count) for f in report.failures}
@@ -225,20 +225,17 @@ def test_the_spread_of_a_column_is_the_whole_tables() -> None:
     assert failure.observed_value == pytest.approx(frame["score"].std())
 
 
-def test_a_file_of_shards_is_validated_chunk_by_chunk(
-    valid: pd.DataFrame, task_contract: Contract, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+def test_a_file_is_validated_chunk_by_chunk(
+    sample_path: Path, sample: pd.DataFrame, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """validate_file reads chunk_rows rows at a time; the report says how many chunks."""
     from {{ cookiecutter.package_name }}.ops.config import get_settings
 
-    valid.to_csv(tmp_path / "table.csv", index=False)
-    monkeypatch.setenv("{{ cookiecutter.__env_prefix }}CHUNK_ROWS", "50")
+    monkeypatch.setenv("{{ cookiecutter.__env_prefix }}CHUNK_ROWS", str(len(sample) // 2))
     get_settings.cache_clear()
-    report = validate_file(
-        tmp_path / "table.csv", "training", tmp_path / "r.json", contract=task_contract
-    )
+    report = validate_file(sample_path, "training", tmp_path / "r.json")
     assert report.success, report.summary()
-    assert json.loads((tmp_path / "r.json").read_text())["result"]["chunks"] == 4
+    assert json.loads((tmp_path / "r.json").read_text())["result"]["chunks"] == 2
 
 
 def test_unknown_suite_is_refused() -> None:

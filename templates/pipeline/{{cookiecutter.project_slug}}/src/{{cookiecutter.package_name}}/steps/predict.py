@@ -197,6 +197,7 @@ def predict_file(
         files.append(write_shard(predictions, folder / SHARD.format(index, predictions_format)))
         tally.add(flags)
         spread.add(predictions)
+        del chunk, predictions, flags  # before the next chunk is read: one chunk at a time
     if not files:
         raise DataError(f"{str(data_path)!r} has no rows to predict")
     report = tally.report()

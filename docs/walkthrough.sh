@@ -58,7 +58,7 @@ make schema DATA=wine.csv LABEL=target      # adapt the project to this data
 make check                                   # still green
 make run DATA=wine.csv | tee wine-run.log    # train, validate, evaluate, export
 WINE_MODEL="$(sed -n 's/^model_uri: //p' wine-run.log)"
-make predict MODEL_URI="$WINE_MODEL" DATA=wine.csv   # batch predictions: predictions_uri: <file>
+make predict MODEL_URI="$WINE_MODEL" DATA=wine.csv   # batch predictions: predictions_uri: <folder>
 cd ../credit-risk-api
 make contract MODEL_URI="$WINE_MODEL"        # the service takes the model's contract
 MODEL_URI="$WINE_MODEL" PORT="$PORT" make serve > serve-wine.log 2>&1 &

@@ -130,7 +130,7 @@ def test_what_moved_is_named_in_served_records_and_in_batch_input(tmp_path: Path
     predicted = run(
         ["make", "predict", f"MODEL_URI=models:/{NAME}@champion", f"DATA={batch_csv}"], project
     ).stdout
-    assert Path(value(predicted, "predictions_uri")).is_file()
+    assert list(Path(value(predicted, "predictions_uri")).glob("predictions-*.parquet"))
     figures = verdict(predicted)
     assert figures["status"] == "alert", figures["line"]
     assert sorted(figures["moved"]) == sorted(MOVED)

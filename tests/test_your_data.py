@@ -101,14 +101,16 @@ def test_a_team_brings_its_own_table(task: str, framework: str, tmp_path: Path) 
     assert value(again, "comparison").endswith("the champion stays")
 
     champion = f"models:/{NAME}@champion"
-    predicted = run(["make", "predict", f"MODEL_URI={champion}", f"DATA={new_csv}"], project)
+    predict = ["make", "predict", f"MODEL_URI={champion}", f"DATA={new_csv}"]
+    predicted = run([*predict, "PREDICTIONS_FORMAT=csv"], project)  # Parquet by default
     assert value(predicted.stdout, "model") == real
     flagged = value(predicted.stdout, "flagged")
     assert f"{table.unseen_in}: unseen_category e.g. '{datasets.UNSEEN}'" in flagged
-    predictions = Path(value(predicted.stdout, "predictions_uri"))
-    assert predictions.suffix == ".csv"
-    with predictions.open(encoding="utf-8") as handle:
-        batch = {row[table.ids[0]]: row for row in csv.DictReader(handle)}
+    predictions = Path(value(predicted.stdout, "predictions_uri"))  # a folder of shards
+    batch = {}
+    for shard in sorted(predictions.glob("predictions-*.csv")):
+        with shard.open(encoding="utf-8") as handle:
+            batch |= {row[table.ids[0]]: row for row in csv.DictReader(handle)}
     assert len(batch) == datasets.ROWS
 
     api = render("api", tmp_path / "api", framework=framework)

@@ -103,6 +103,70 @@ def bigquery(monkeypatch: pytest.MonkeyPatch) -> FakeBigQuery:
     )
     module.ScalarQueryParameter = lambda name, kind, value: (name, kind, value)  # type: ignore[attr-defined]
     return fake
+
+
+class FakeBigQueryTables:
+    """google.cloud.bigquery and bigquery_storage, in memory: a table's rows streamed as
+    Arrow record batches (as the Storage Read API sends them), load jobs recorded."""
+
+    def __init__(self, table: Any, batch_rows: int) -> None:
+        self.table, self.batch_rows = table, batch_rows
+        self.asked: list[tuple[Any, ...]] = []
+        self.loaded: list[tuple[str, str, str]] = []  # (table, source, write disposition)
+        self.reader = object()
+        self.written = 0
+
+    def client(self, project: str | None = None) -> Any:
+        self.asked.append(("client", project))
+        return self
+
+    def _rows(self) -> Any:
+        def to_arrow_iterable(bqstorage_client: Any) -> Any:
+            assert bqstorage_client is self.reader  # the Storage Read API, not pages of rows
+            return iter(self.table.to_batches(max_chunksize=self.batch_rows))
+
+        return types.SimpleNamespace(to_arrow_iterable=to_arrow_iterable)
+
+    def list_rows(self, table: str, page_size: int) -> Any:
+        self.asked.append(("list_rows", table))
+        return self._rows()
+
+    def query(self, sql: str) -> Any:
+        self.asked.append(("query", sql))
+        return types.SimpleNamespace(result=lambda page_size: self._rows())
+
+    def load_table_from_uri(self, uris: list[str], table: str, job_config: Any) -> Any:
+        self.loaded += [(table, uri, job_config.write_disposition) for uri in uris]
+        return types.SimpleNamespace(result=lambda: None)
+
+    def load_table_from_file(self, handle: Any, table: str, job_config: Any) -> Any:
+        self.loaded.append((table, handle.name, job_config.write_disposition))
+        import pyarrow.parquet as pq
+
+        self.written += pq.read_table(handle).num_rows
+        return types.SimpleNamespace(result=lambda: None)
+
+    def get_table(self, table: str) -> Any:
+        return types.SimpleNamespace(num_rows=self.written)
+
+
+@pytest.fixture
+def bigquery_tables(monkeypatch: pytest.MonkeyPatch, sample_path: Path) -> FakeBigQueryTables:
+    """google.cloud.bigquery and bigquery_storage faked, holding the sample as a BigQuery
+    table (typed: numbers stay numbers)."""
+    import pyarrow as pa
+
+    fake = FakeBigQueryTables(pa.Table.from_pandas(pd.read_csv(sample_path)), batch_rows=7)
+    module = fake_module(monkeypatch, "google.cloud.bigquery")
+    module.Client = fake.client  # type: ignore[attr-defined]
+    module.LoadJobConfig = types.SimpleNamespace  # type: ignore[attr-defined]
+    module.SourceFormat = types.SimpleNamespace(PARQUET="PARQUET", CSV="CSV")  # type: ignore[attr-defined]
+    module.WriteDisposition = types.SimpleNamespace(  # type: ignore[attr-defined]
+        WRITE_TRUNCATE="WRITE_TRUNCATE", WRITE_APPEND="WRITE_APPEND"
+    )
+    storage = fake_module(monkeypatch, "google.cloud.bigquery_storage")
+    storage.BigQueryReadClient = lambda: fake.reader  # type: ignore[attr-defined]
+    return fake
 {%- if cookiecutter.tracking == "clearml" %}
 
 

@@ -57,8 +57,8 @@ def test_version(capsys: pytest.CaptureFixture[str]) -> None:
 def test_run_refuses_missing_inputs_before_anything_runs(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """No model for batch prediction, no data file, a metric of another task: exit 2, the
-    error as the last lines."""
+    """No model for batch prediction, no data file, a folder without shards, a metric of
+    another task: exit 2, the error as the last lines."""
     assert main(["run", "--pipeline", "batch-prediction"]) == EXIT_REFUSED
     assert "MODEL_URI" in capsys.readouterr().err
     assert main(["run", "--data", str(tmp_path / "missing.csv")]) == EXIT_REFUSED
@@ -71,6 +71,10 @@ def test_run_refuses_missing_inputs_before_anything_runs(
     assert err[-2].startswith("error: metric 'no_such_metric' is not a metric of a")
     assert err[-1].startswith("what to do:")
     assert not any(tmp_path.iterdir())
+    (tmp_path / "empty").mkdir()  # a folder without shards: refused before any step
+    assert main(["run", "--data", str(tmp_path / "empty"), "--output-dir", str(tmp_path)]) == 2
+    assert "holds no .csv or .parquet file" in capsys.readouterr().err
+    assert [p.name for p in tmp_path.iterdir()] == ["empty"]
 
 
 def test_monitor_refuses_what_it_cannot_read_before_anything_runs(

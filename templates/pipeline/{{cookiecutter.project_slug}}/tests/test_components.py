@@ -21,7 +21,6 @@ from {{ cookiecutter.package_name }}.model import Model
 from {{ cookiecutter.package_name }}.profile import Profile
 from {{ cookiecutter.package_name }}.steps.monitor import DriftAlertError
 from {{ cookiecutter.package_name }}.steps.predict import (
-    PREDICTIONS_FILE,
     FlaggedRowsError,
 )
 from {{ cookiecutter.package_name }}.steps.validate import DataValidationError
@@ -51,6 +50,11 @@ def test_training_components_chain_register_and_promote(
         dataset=dataset, test_fraction=0.25, seed=42, train_data=train_data, test_data=test_data
     )
     assert train_data.metadata["rows"] + test_data.metadata["rows"] == len(sample)
+    assert test_data.metadata["sample"] == {
+        "rows_read": len(sample),
+        "rows_total": len(sample),
+        "seed": 42,
+    }
 
     models, evaluations = [], []
     for index, value in enumerate(GRID[:2]):
@@ -135,7 +139,7 @@ def test_training_components_chain_register_and_promote(
     )
     predictions = artifact(dsl.Dataset, tmp_path / "predictions")
     c.predict.python_func(model=resolved, dataset=dataset, predictions=predictions)
-    columns = list(pd.read_csv(tmp_path / "predictions" / PREDICTIONS_FILE).columns)
+    columns = list(pd.read_parquet(tmp_path / "predictions").columns)
     assert columns[-len(contract.output_columns) - 1 :] == [*contract.output_columns, "warnings"]
 
     # The batch pipeline's task: the same predictions, then the drift check against the

@@ -80,6 +80,14 @@ def test_run_trains_exports_and_the_model_predicts(
     metadata = json.loads((exported / "metadata.json").read_text())
     assert metadata["gate"]["passed"] is True
     assert load_model(exported).contract == contract
+    # The lineage says what training read: here every row (train_sample_rows 0).
+    registered = outputs.parent / "registry" / name / "1" / "registration.json"
+    rows = len(pd.read_csv(sample_path))
+    assert json.loads(registered.read_text())["lineage"]["training_rows"] == {
+        "rows_read": rows,
+        "rows_total": rows,
+        "seed": get_settings().random_seed,
+    }
 
     log = Path(line_value(out, "log"))
     assert log.name == "run.log"
@@ -99,8 +107,9 @@ def test_run_trains_exports_and_the_model_predicts(
     out = capsys.readouterr().out
     assert line_value(out, "model") == f"models:/{name}/1"
     predictions_uri = Path(line_value(out, "predictions_uri"))
-    assert predictions_uri.suffix == ".csv"
-    predictions = pd.read_csv(predictions_uri)
+    assert predictions_uri.is_dir()
+    assert [p.suffix for p in predictions_uri.iterdir()] == [".parquet"]  # one chunk: one shard
+    predictions = pd.read_parquet(predictions_uri)
     outputs_then_warnings = [*contract.output_columns, "warnings"]
     assert list(predictions.columns)[-len(outputs_then_warnings) :] == outputs_then_warnings
     assert len(predictions) == len(pd.read_csv(sample_path))

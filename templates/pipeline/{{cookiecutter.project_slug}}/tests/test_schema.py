@@ -119,7 +119,7 @@ def test_an_unusable_file_is_refused(tmp_path: Path, content: bytes, message: st
     path = tmp_path / "data.csv"
     path.write_bytes(content)
     with pytest.raises(ContractError, match=message):
-        schema.read_csv(path)
+        schema.read_data(path)
 
 
 def test_write_schema_writes_the_contract_and_synthetic_sample(

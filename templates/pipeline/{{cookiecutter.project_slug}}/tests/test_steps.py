@@ -15,6 +15,7 @@ import pytest
 from {{ cookiecutter.package_name }}.contract import Contract
 from {{ cookiecutter.package_name }}.framework import Params
 from {{ cookiecutter.package_name }}.model import Model, load_model
+from {{ cookiecutter.package_name }}.ops.config import get_settings
 from {{ cookiecutter.package_name }}.steps.evaluate import (
     DEFAULT_THRESHOLD,
     GateError,
@@ -27,12 +28,11 @@ from {{ cookiecutter.package_name }}.steps.export import export_model
 from {{ cookiecutter.package_name }}.steps.ingest import ingest
 from {{ cookiecutter.package_name }}.steps.io import DataError, local_path, read_table
 from {{ cookiecutter.package_name }}.steps.predict import (
-    PREDICTIONS_FILE,
     FlaggedRowsError,
     predict,
     predict_file,
 )
-from {{ cookiecutter.package_name }}.steps.split import split, split_file
+from {{ cookiecutter.package_name }}.steps.split import sample_table, split, split_file
 from {{ cookiecutter.package_name }}.steps.train import candidate_grid, train
 from {{ cookiecutter.package_name }}.steps.validate import validate_file
 from {{ cookiecutter.package_name }}.synthetic import synthetic_table
@@ -61,13 +61,16 @@ def test_reading_a_missing_or_broken_table_says_which(tmp_path: Path) -> None:
         read_table(tmp_path / "empty.csv")
 
 
-def test_ingest_copies_and_describes(
-    sample_path: Path, sample: pd.DataFrame, tmp_path: Path
+def test_ingest_writes_parquet_shards_and_describes_them(
+    sample_path: Path, sample: pd.DataFrame, contract: Contract, tmp_path: Path
 ) -> None:
-    """The dataset is a byte-for-byte copy; its metadata has rows, columns and sha256."""
+    """The dataset is a folder of Parquet shards that reads back as the source does; its
+    metadata has rows, columns, shards and their sha256."""
     info = ingest(str(sample_path), tmp_path / "dataset")
-    assert (tmp_path / "dataset").read_bytes() == sample_path.read_bytes()
+    assert [p.name for p in (tmp_path / "dataset").iterdir()] == ["part-00000.parquet"]
+    pd.testing.assert_frame_equal(read_table(tmp_path / "dataset", contract), sample)
     assert info["rows"] == len(sample)
+    assert info["shards"] == 1
     assert info["columns"] == list(sample.columns)
     assert len(info["sha256"]) == 64
 
@@ -83,6 +86,34 @@ def test_split_is_reproducible_and_keeps_every_class(
     if contract.task != "regression":
         label = contract.label.name
         assert set(train_a[label]) == set(test_a[label]) == set(contract.class_keys)
+
+
+def test_training_reads_a_seeded_sample_of_a_larger_table(
+    sample_path: Path, sample: pd.DataFrame, contract: Contract, tmp_path: Path
+) -> None:
+    """train_sample_rows: a table with more rows gives a uniform sample of that many, read
+    chunk by chunk, the same for the same seed, another for another; what was read is
+    reported. A table with fewer rows is read whole."""
+    rows = len(sample) // 2
+    chunk_rows = len(sample) // 7
+
+    def drawn(seed: int) -> pd.DataFrame:
+        return sample_table(sample_path, contract, rows, seed, chunk_rows)[0]
+
+    first, total = sample_table(sample_path, contract, rows, 1, chunk_rows)
+    assert (len(first), total) == (rows, len(sample))
+    pd.testing.assert_frame_equal(first, drawn(1))
+    assert not first.equals(drawn(2))
+    assert len(first.merge(sample).drop_duplicates()) == len(first.drop_duplicates())  # its rows
+    info = split_file(
+        sample_path, tmp_path / "train.csv", tmp_path / "test.csv", seed=1, sample_rows=rows
+    )
+    assert info["sample"] == {"rows_read": rows, "rows_total": len(sample), "seed": 1}
+    assert info["train_rows"] + info["test_rows"] == rows
+    everything = split_file(
+        sample_path, tmp_path / "a.csv", tmp_path / "b.csv", sample_rows=len(sample) * 2
+    )
+    assert everything["sample"]["rows_read"] == everything["sample"]["rows_total"] == len(sample)
 
 
 def test_the_model_passes_the_default_gate_on_the_sample(
@@ -151,9 +182,58 @@ def test_predictions_have_the_ids_or_the_input_then_the_outputs(
     assert len(out) == len(sample)
     info = predict_file(tmp_path / "model", sample_path, tmp_path / "pred")
     assert info["rows"] == len(sample)
-    written = pd.read_csv(tmp_path / "pred" / PREDICTIONS_FILE)
+    written = pd.read_parquet(tmp_path / "pred")
     expected_inputs = contract.ids or list(sample.columns)
     assert list(written.columns) == [*expected_inputs, *outputs]
+
+
+def test_batch_prediction_streams_chunks_into_shards(
+    sample_path: Path,
+    sample: pd.DataFrame,
+    contract: Contract,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A folder of Parquet shards is read chunk_rows at a time; each chunk's predictions are
+    one shard, together the whole table's, flags counted across chunks; CSV shards on
+    request, delivered to predictions_uri when given."""
+    train(sample_path, tmp_path / "model", Params())
+    whole = predict(load_model(tmp_path / "model"), sample)
+    folder = tmp_path / "in"
+    folder.mkdir()
+    half = len(sample) // 2
+    pd.read_csv(sample_path).iloc[:half].to_parquet(folder / "a.parquet", index=False)
+    pd.read_csv(sample_path).iloc[half:].to_parquet(folder / "b.parquet", index=False)
+    monkeypatch.setenv("{{ cookiecutter.__env_prefix }}CHUNK_ROWS", str(len(sample) // 5))
+    get_settings.cache_clear()
+
+    info = predict_file(tmp_path / "model", folder, tmp_path / "pred", 1.0)
+    written = sorted((tmp_path / "pred").iterdir())
+    assert len(written) == info["shards"] >= 5
+    assert {p.suffix for p in written} == {".parquet"}
+    assert info["predictions_uri"] == str(tmp_path / "pred")
+    expected = _as_read(whole.reset_index(drop=True), contract, tmp_path)
+    # Types aside (Parquet keeps a column of empty warnings as text, CSV reads it as numbers):
+    pd.testing.assert_frame_equal(
+        read_table(tmp_path / "pred", contract), expected, check_dtype=False
+    )
+    assert info["flagged_rows"] == sum(bool(w) for w in whole["warnings"])
+    assert info["rows"] == len(sample)
+
+    delivered = tmp_path / "delivered"
+    info = predict_file(tmp_path / "model", folder, tmp_path / "csv", 1.0, "csv", str(delivered))
+    assert info["predictions_uri"] == str(delivered.resolve())
+    assert sorted(p.name for p in delivered.iterdir()) == sorted(
+        p.name for p in (tmp_path / "csv").iterdir()
+    )
+    assert {p.suffix for p in delivered.iterdir()} == {".csv"}
+    assert len(read_table(delivered, contract)) == len(sample)
+
+
+def _as_read(frame: pd.DataFrame, contract: Contract, tmp_path: Path) -> pd.DataFrame:
+    """`frame` as the pipeline reads it back from a CSV of it."""
+    frame.to_csv(tmp_path / "expected.csv", index=False)
+    return read_table(tmp_path / "expected.csv", contract)
 
 
 def test_batch_prediction_flags_rows_and_fails_only_past_the_share(
@@ -161,7 +241,7 @@ def test_batch_prediction_flags_rows_and_fails_only_past_the_share(
 ) -> None:
     """Rows holding what the model never saw are answered, and `warnings` names the column
     and the value (the service's words); past max_flagged_share the step fails, naming them,
-    after writing the predictions to look at."""
+    after writing the predictions to look at (and without delivering them)."""
     train(sample_path, tmp_path / "model", Params())
     model = load_model(tmp_path / "model")
     feature = contract.features[0]
@@ -177,11 +257,15 @@ def test_batch_prediction_flags_rows_and_fails_only_past_the_share(
             info = predict_file(tmp_path / "model", tmp_path / "odd.csv", out, share)
             assert info["flagged_rows"] == count
         else:
+            delivered = tmp_path / "delivered"  # a failed batch stays in the run's folder
             with pytest.raises(FlaggedRowsError, match=f"{count} of 20 rows flagged") as raised:
-                predict_file(tmp_path / "model", tmp_path / "odd.csv", out, share)
+                predict_file(
+                    tmp_path / "model", tmp_path / "odd.csv", out, share, "parquet", str(delivered)
+                )
+            assert not delivered.exists()
             assert f"{feature.name}: " in str(raised.value)
             assert repr(odd) in str(raised.value)
-        written = pd.read_csv(out / PREDICTIONS_FILE, keep_default_na=False)
+        written = pd.read_parquet(out)
         flagged = [text for text in written["warnings"] if text]
         assert len(flagged) == count
         assert all(text.startswith(f"{feature.name}: ") and str(odd) in text for text in flagged)

@@ -15,7 +15,6 @@ from {{ cookiecutter.package_name }}.steps.evaluate import METRICS, evaluate
 from {{ cookiecutter.package_name }}.steps.export import export_model
 from {{ cookiecutter.package_name }}.steps.io import read_table
 from {{ cookiecutter.package_name }}.steps.predict import (
-    PREDICTIONS_FILE,
     predict_file,
 )
 from {{ cookiecutter.package_name }}.steps.split import split_file
@@ -44,7 +43,7 @@ def test_each_task_trains_passes_its_gate_exports_and_predicts(
     assert load_model(exported).contract == task_contract
 
     info = predict_file(exported, data, tmp_path / "predictions")
-    predictions = pd.read_csv(tmp_path / "predictions" / PREDICTIONS_FILE, dtype=str)
+    predictions = read_table(tmp_path / "predictions", task_contract)
     columns = [*task_contract.ids, *task_contract.output_columns, "warnings"]
     assert list(predictions.columns) == columns
     assert info["rows"] == len(frame)

@@ -7,6 +7,7 @@ so these tests hold for whatever data the project has.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +17,10 @@ import pytest
 from {{ cookiecutter.package_name }}.contract import Contract, Feature
 from {{ cookiecutter.package_name }}.expectations import SUITES, get_suite
 from {{ cookiecutter.package_name }}.steps.validate import (
+    STDEV,
     DataValidationError,
+    TableWide,
+    validate_chunks,
     validate_dataframe,
     validate_file,
 )
@@ -160,6 +164,78 @@ def test_the_predictions_suite_catches_degenerate_output(task_contract: Contract
     assert validate_dataframe(good, suite, task_contract).success
     report = validate_dataframe(bad, suite, task_contract)
     assert {f.column for f in report.failures} == broken, report.summary()
+
+
+def chunks(frame: pd.DataFrame, rows: int) -> Iterator[pd.DataFrame]:
+    """`frame` in chunks of `rows` rows, as a source gives them."""
+    return (frame.iloc[start : start + rows] for start in range(0, len(frame), rows))
+
+
+def test_a_table_in_chunks_is_judged_as_a_whole(
+    valid: pd.DataFrame, task_contract: Contract
+) -> None:
+    """A chunk too small for the row count, and chunks holding one class only (the table
+    sorted by its label): the table passes, as it does in one piece."""
+    by_label = valid.sort_values(task_contract.label.name, ignore_index=True)
+    report = validate_chunks(chunks(by_label, 95), "training", task_contract)  # the last: 10
+    assert report.success, report.summary()
+    assert report.result["chunks"] == 3
+    assert (
+        report.evaluated
+        == validate_dataframe(
+            by_label, get_suite("training", task_contract), task_contract
+        ).evaluated
+    )
+
+
+def test_failures_in_chunks_add_up_to_the_whole_tables(
+    valid: pd.DataFrame, task_contract: Contract
+) -> None:
+    """Broken values spread over chunks: the same failures, with the same counts, as the
+    table in one piece; a class missing from the whole table is still caught."""
+    broken = valid.copy()
+    numeric = numeric_feature(task_contract)
+    assert numeric.max is not None
+    broken[numeric.name] = broken[numeric.name].astype(float)
+    broken.loc[[0, 75, 180], numeric.name] = numeric.max + 1
+    broken.loc[[1, 120], numeric.name] = None
+    if task_contract.task != "regression":
+        label = task_contract.label.name
+        broken = broken[broken[label] != task_contract.class_keys[0]].reset_index(drop=True)
+    whole = validate_dataframe(broken, get_suite("training", task_contract), task_contract)
+    chunked = validate_chunks(chunks(broken, 70), "training", task_contract)
+
+    def counted(report: Any) -> set[tuple[Any, ...]]:
+        return {(f.expectation, f.column, f.unexpected_count) for f in report.failures}
+
+    assert counted(chunked) == counted(whole), chunked.summary()
+    assert not chunked.success
+
+
+def test_the_spread_of_a_column_is_the_whole_tables() -> None:
+    """Constant within each chunk, not across them: the standard deviation is the table's."""
+    import great_expectations.expectations as gxe
+
+    frame = pd.DataFrame({"score": [0.2] * 50 + [0.4] * 30 + [0.9] * 20})
+    wide = TableWide([gxe.ExpectColumnStdevToBeBetween(column="score", min_value=1.0)])
+    for chunk in chunks(frame, 50):
+        wide.add(chunk)
+    [failure] = wide.failures({"score"})
+    assert failure.expectation == STDEV
+    assert failure.observed_value == pytest.approx(frame["score"].std())
+
+
+def test_a_file_is_validated_chunk_by_chunk(
+    sample_path: Path, sample: pd.DataFrame, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """validate_file reads chunk_rows rows at a time; the report says how many chunks."""
+    from {{ cookiecutter.package_name }}.ops.config import get_settings
+
+    monkeypatch.setenv("{{ cookiecutter.__env_prefix }}CHUNK_ROWS", str(len(sample) // 2))
+    get_settings.cache_clear()
+    report = validate_file(sample_path, "training", tmp_path / "r.json")
+    assert report.success, report.summary()
+    assert json.loads((tmp_path / "r.json").read_text())["result"]["chunks"] == 2
 
 
 def test_unknown_suite_is_refused() -> None:

@@ -29,6 +29,10 @@ EXIT_FAILED = 1  # a step failed: the last lines say which and why
 EXIT_REFUSED = 2  # bad input: nothing ran
 EXIT_BELOW_THRESHOLD = 3  # `run`: the model missed the gate, nothing was exported
 EXIT_DRIFT = 4  # `monitor`, batch prediction: the drift check said alert, with --fail-on-drift
+SOURCES = (
+    "a CSV or Parquet file, a folder or glob of shards, gs://bucket/prefix, "
+    "bq://project.dataset.table, a .sql file or a query (SELECT ...)"
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -39,7 +43,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     run = sub.add_parser("run", help="run a pipeline locally (KFP's local runner, no cloud)")
     run.add_argument("--pipeline", choices=PIPELINES, default="training")
-    run.add_argument("--data", help="CSV to train on or predict for (default: data_path)")
+    run.add_argument(
+        "--data",
+        help="the table to train on or predict for: " + SOURCES + " (default: data_path)",
+    )
     run.add_argument("--metric", help="the gate's metric (default: eval_metric, else the task's)")
     run.add_argument("--threshold", type=float, help="the gate's threshold")
     run.add_argument(
@@ -63,6 +70,16 @@ def build_parser() -> argparse.ArgumentParser:
         "--fail-on-drift",
         action="store_true",
         help="batch-prediction: exit 4 when the drift check of the input says alert",
+    )
+    run.add_argument(
+        "--predictions-uri",
+        help="batch-prediction: also deliver the shards to a folder, gs://bucket/prefix or "
+        "bq://project.dataset.table (default: predictions_uri; empty: the run's folder only)",
+    )
+    run.add_argument(
+        "--predictions-format",
+        choices=("parquet", "csv"),
+        help="batch-prediction: the shards' format (default: predictions_format, parquet)",
     )
     run.add_argument("--output-dir", type=Path, help="default: output_dir (outputs/)")
     run.add_argument("--verbose", action="store_true", help="every task's log on the terminal")
@@ -88,8 +105,8 @@ def build_parser() -> argparse.ArgumentParser:
     watch.add_argument("--output-dir", type=Path, help="default: output_dir (outputs/)")
     watch.add_argument("--verbose", action="store_true", help="every task's log on the terminal")
 
-    schema = sub.add_parser("schema", help="infer the data contract from a CSV; write it")
-    schema.add_argument("--data", required=True, help="the CSV to infer the contract from")
+    schema = sub.add_parser("schema", help="infer the data contract from a table; write it")
+    schema.add_argument("--data", required=True, help="the table to infer it from: " + SOURCES)
     schema.add_argument("--label", required=True, help="the column to predict")
     schema.add_argument("--task", choices=TASKS, help="default: inferred from the label")
     schema.add_argument("--ids", help="comma-separated id columns, passed to predictions")
@@ -98,8 +115,8 @@ def build_parser() -> argparse.ArgumentParser:
     promote = sub.add_parser("promote", help="make a registered version the champion")
     promote.add_argument("--model-uri", required=True, help="models:/<name>/<version>")
 
-    check = sub.add_parser("validate", help="check a CSV against an expectation suite")
-    check.add_argument("--data", help="default: data_path")
+    check = sub.add_parser("validate", help="check a table against an expectation suite")
+    check.add_argument("--data", help=SOURCES + " (default: data_path)")
     check.add_argument("--suite", choices=SUITES, default="training")
     check.add_argument("--report", type=Path, help="also write the JSON report here")
 
@@ -166,12 +183,19 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
             fail(f"MAX_FLAGGED_SHARE={args.max_flagged_share} is not a share between 0 and 1")
             return EXIT_REFUSED
         settings = settings.model_copy(update={"max_flagged_share": args.max_flagged_share})
+    for name in ("predictions_uri", "predictions_format"):
+        if getattr(args, name):
+            settings = settings.model_copy(update={name: getattr(args, name)})
     if args.pipeline == "batch-prediction" and not args.model_uri:
         fail("the batch-prediction pipeline needs a model: MODEL_URI=<folder> (--model-uri)")
         return EXIT_REFUSED
-    data = Path(args.data or settings.data_path)
-    if not data.is_file():
-        fail(f"no data file {str(data)!r}", "give DATA=path/to/table.csv (--data)")
+    from {{ cookiecutter.package_name }}.sources import DataError, check_exists
+
+    data = args.data or settings.data_path
+    try:
+        check_exists(data)
+    except DataError as error:
+        fail(str(error), f"give DATA= (--data): {SOURCES}")
         return EXIT_REFUSED
     if args.pipeline == "batch-prediction":
         if args.model_uri.startswith("models:/"):
@@ -309,7 +333,7 @@ def _monitor(args: argparse.Namespace, settings: Settings) -> int:
     return EXIT_DRIFT if alert and args.fail_on_drift else 0
 
 
-def _is_sample(data: Path) -> bool:
+def _is_sample(data: str) -> bool:
     from {{ cookiecutter.package_name }}.schema import is_sample_data
 
     return is_sample_data(data)
@@ -348,11 +372,11 @@ def _schema(args: argparse.Namespace, settings: Settings) -> int:
     from {{ cookiecutter.package_name }}.expectations import SUITES as SUITE_BUILDERS
 
     if not args.data:
-        fail("DATA is required: make schema DATA=path/to/table.csv LABEL=<the column to predict>")
+        fail("DATA is required: make schema DATA=<a table> LABEL=<the column to predict>", SOURCES)
         return EXIT_REFUSED
     ids = [c.strip() for c in args.ids.split(",") if c.strip()] if args.ids else None
     root = schema.source_tree_root()
-    frame = schema.read_csv(args.data)
+    frame = schema.read_data(args.data)
     inferred = schema.infer_contract(frame, args.label, args.task, ids, source=str(args.data))
     sample = root / schema.SAMPLE_DATA
     rows = schema.sample_rows(inferred.contract)
@@ -492,6 +516,8 @@ def _submit(args: argparse.Namespace, settings: Settings) -> int:
         missing += [] if registry else [REGISTRY_NEEDED.format(uri=settings.registry_uri)]
         params["registry_uri"] = registry
         params["registry_staging_uri"] = settings.registry_staging_uri
+        params["predictions_format"] = settings.predictions_format
+        params["predictions_uri"] = settings.predictions_uri
     if missing:
         fail(f"missing {', '.join(missing)}")
         return EXIT_REFUSED
@@ -533,6 +559,7 @@ def _training_parameters(
         "export_uri": settings.pipeline_export_uri,
         "model_name": settings.model_name,
         "registry_staging_uri": settings.registry_staging_uri,
+        "train_sample_rows": settings.train_sample_rows,
         "source_commit": os.environ.get("GITHUB_SHA")
         or os.environ.get("CI_COMMIT_SHA")
         or source_commit(),

@@ -79,11 +79,13 @@ def split(
     seed: int,
     train_data: Output[Dataset],
     test_data: Output[Dataset],
+    sample_rows: int = 0,
 ) -> None:
-    """The training part and the held-out part, once for every candidate and the champion."""
+    """The training part and the held-out part, once for every candidate and the champion
+    (of a seeded sample of `sample_rows` rows when the table is larger; 0: all of it)."""
     from {{ cookiecutter.package_name }}.steps.artifacts import split_into
 
-    split_into(dataset, test_fraction, seed, train_data, test_data)
+    split_into(dataset, test_fraction, seed, train_data, test_data, sample_rows)
 
 
 @dsl.component(base_image=BASE_IMAGE, install_kfp_package=False)
@@ -243,6 +245,9 @@ def export_register_promote(
         "source_commit": source_commit or None,
         "pipeline_run": pipeline_run,
         "sample_data": sample_data,
+        # What training read: all the rows, or a seeded sample (train_sample_rows); whole
+        # numbers again (KFP's metadata keeps numbers as floats).
+        "training_rows": {k: int(v) for k, v in (test_data.metadata.get("sample") or {}).items()},
     }
     version = register_into(
         exported_model,
@@ -275,13 +280,18 @@ def predict(
     dataset: Input[Dataset],
     predictions: Output[Dataset],
     max_flagged_share: float = 0.25,  # contract.MAX_FLAGGED_SHARE: the task gets this text
+    predictions_format: str = "parquet",
+    predictions_uri: str = "",
 ) -> None:
-    """Batch predictions (a folder holding predictions.csv): the ids (or the input), the
+    """Batch predictions (a folder of Parquet or CSV shards, also delivered to
+    `predictions_uri` when given: a folder, gs:// or bq://): the ids (or the input), the
     contract's output columns and each row's warnings; fails past `max_flagged_share` of
     flagged rows."""
     from {{ cookiecutter.package_name }}.steps.artifacts import predict_into
 
-    predict_into(model, dataset, predictions, max_flagged_share)
+    predict_into(
+        model, dataset, predictions, max_flagged_share, predictions_format, predictions_uri
+    )
 
 
 @dsl.component(base_image=BASE_IMAGE, install_kfp_package=False)
@@ -314,6 +324,8 @@ def predict_check_drift(
     max_flagged_share: float = 0.25,  # contract.MAX_FLAGGED_SHARE
     min_records: int = 500,  # drift.MIN_RECORDS
     fail_on_drift: bool = False,
+    predictions_format: str = "parquet",
+    predictions_uri: str = "",
 ) -> str:
     """`predict` then `check_drift`, in one task: every batch is checked as it is scored.
     Too many flagged rows fail the task after the check, so its report is there to read."""
@@ -325,7 +337,9 @@ def predict_check_drift(
 
     flagged = None
     try:
-        predict_into(model, dataset, predictions, max_flagged_share)
+        predict_into(
+            model, dataset, predictions, max_flagged_share, predictions_format, predictions_uri
+        )
     except FlaggedRowsError as error:  # the predictions were written: check them first
         flagged = error
     fail = fail_on_drift and flagged is None

@@ -23,6 +23,7 @@ from {{ cookiecutter.package_name }}.console import Console, Step, captured
 from {{ cookiecutter.package_name }}.local_tasks import warm_tasks
 from {{ cookiecutter.package_name }}.ops.config import Settings
 from {{ cookiecutter.package_name }}.ops.logging import ENV_PREFIX, active_format
+from {{ cookiecutter.package_name }}.sources import absolute
 from {{ cookiecutter.package_name }}.steps.failures import FAILURE_FILE_VARIABLE
 
 LOG_FILE = "run.log"
@@ -54,7 +55,7 @@ class LocalRunResult:
     steps: list[Step] = field(default_factory=list)
     passed: bool | None = None
     model_uri: Path | None = None
-    predictions_uri: Path | None = None
+    predictions_uri: str | None = None
     evaluation: dict[str, Any] | None = None
     registration: dict[str, Any] | None = None
     decision: dict[str, Any] | None = None
@@ -249,7 +250,7 @@ def training_arguments(
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S-%f")
     export_dir = settings.output_dir.resolve() / "models" / f"{TRAINING_PIPELINE}-{stamp}"
     arguments = {
-        "data_uri": str(Path(data or settings.data_path).resolve()),
+        "data_uri": absolute(data or settings.data_path),
         "candidates": [json.dumps(candidate) for candidate in candidates],
         "metric": metric,
         "threshold": threshold,
@@ -263,6 +264,7 @@ def training_arguments(
         "registry_staging_uri": settings.registry_staging_uri,
         "source_commit": source_commit(),
         "sample_data": sample_data,
+        "train_sample_rows": settings.train_sample_rows,
     }
     return arguments, export_dir
 
@@ -348,7 +350,6 @@ def _predict(
         BATCH_PREDICTION_PIPELINE,
         make_batch_prediction_pipeline,
     )
-    from {{ cookiecutter.package_name }}.steps.predict import PREDICTIONS_FILE
 
     output_dir = settings.output_dir.resolve()
     init_local(output_dir)
@@ -358,13 +359,16 @@ def _predict(
         output_dir,
         verbose,
         model_uri=_model_uri(uri),
-        data_uri=str(Path(data or settings.data_path).resolve()),
+        data_uri=absolute(data or settings.data_path),
         registry_uri=registry_location(settings),
         registry_staging_uri=settings.registry_staging_uri,
         max_flagged_share=settings.max_flagged_share,
         min_records=settings.monitoring_min_records,
         fail_on_drift=fail_on_drift,
+        predictions_format=settings.predictions_format,
+        predictions_uri=settings.predictions_uri,
     )
+    predicted = _artifact_metadata(run_dir, PREDICT_TASK, "predictions")
     checks = [
         f"predictions check (not fatal): {r['summary']}"
         for r in _reports(run_dir)
@@ -376,7 +380,7 @@ def _predict(
         run_dir,
         log_file,
         steps,
-        predictions_uri=Path(task.output.path) / PREDICTIONS_FILE,
+        predictions_uri=str(predicted.get("predictions_uri") or task.output.path),
         resolved=str(
             (_artifact(run_dir, "resolve-model", "executor_output.json") or {})
             .get("parameterValues", {})
@@ -384,7 +388,7 @@ def _predict(
             or uri
         ),
         warnings=checks,
-        flagged=_artifact_metadata(run_dir, PREDICT_TASK, "predictions").get("flagged"),
+        flagged=predicted.get("flagged"),
         drift=drift,
         monitoring_report=page,
     )
@@ -420,10 +424,8 @@ def _monitor(
     )
     from {{ cookiecutter.package_name }}.schema import is_sample_data
 
-    data = Path(settings.data_path)
-    training, export_dir = training_arguments(
-        settings, data, sample_data=data.is_file() and is_sample_data(data)
-    )
+    data = settings.data_path
+    training, export_dir = training_arguments(settings, data, sample_data=is_sample_data(data))
     uri = model_uri or f"models:/{settings.model_name}@champion"
     output_dir = settings.output_dir.resolve()
     init_local(output_dir)

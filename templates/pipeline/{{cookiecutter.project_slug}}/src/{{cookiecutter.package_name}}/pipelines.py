@@ -61,13 +61,17 @@ def make_training_pipeline(
         registry_staging_uri: str = "",
         source_commit: str = "",
         sample_data: bool = False,
+        train_sample_rows: int = 0,
     ) -> bool:
         """Return whether the best candidate passed the gate (and so was registered)."""
         ingest_task = c.ingest_validate(source=data_uri, suite="training", fail_on_error=True)
         ingest_task.set_caching_options(False)  # the file behind data_uri may change
         size(ingest_task, "ingest-validate", resources)
         split_task = c.split(
-            dataset=ingest_task.outputs["dataset"], test_fraction=test_fraction, seed=seed
+            dataset=ingest_task.outputs["dataset"],
+            test_fraction=test_fraction,
+            seed=seed,
+            sample_rows=train_sample_rows,
         )
         size(split_task, "split", resources)
 
@@ -131,8 +135,12 @@ def make_batch_prediction_pipeline(resources: Resources = None) -> Callable[...,
         fail_on_drift: bool = False,
         max_flagged_share: float = MAX_FLAGGED_SHARE,
         min_records: int = DRIFT_MIN_RECORDS,
+        predictions_format: str = "parquet",
+        predictions_uri: str = "",
     ) -> dsl.Dataset:
-        """Return the predictions (a folder holding predictions.csv)."""
+        """Return the predictions (a folder of Parquet or CSV shards; also delivered to
+        `predictions_uri` when given: a folder, gs://bucket/prefix or
+        bq://project.dataset.table)."""
         # The input's columns, as the contract has them (its values: row by row, in predict).
         # First: the local runner runs independent tasks in the order they are defined.
         ingest_task = c.ingest_validate(source=data_uri, suite="features", fail_on_error=True)
@@ -153,6 +161,8 @@ def make_batch_prediction_pipeline(resources: Resources = None) -> Callable[...,
             max_flagged_share=max_flagged_share,
             min_records=min_records,
             fail_on_drift=fail_on_drift,
+            predictions_format=predictions_format,
+            predictions_uri=predictions_uri,
         )
         size(predict_task, "predict-check-drift", resources)
 
@@ -207,6 +217,7 @@ def make_monitoring_pipeline(
         model_name: str = NAME,
         source_commit: str = "",
         sample_data: bool = False,
+        train_sample_rows: int = 0,
     ) -> str:
         """Return the check's status: ok, warn, alert or too few records."""
         model_task = c.resolve_model(
@@ -243,6 +254,7 @@ def make_monitoring_pipeline(
                 registry_staging_uri=registry_staging_uri,
                 source_commit=source_commit,
                 sample_data=sample_data,
+                train_sample_rows=train_sample_rows,
             )
         status: str = monitor_task.outputs["Output"]
         return status

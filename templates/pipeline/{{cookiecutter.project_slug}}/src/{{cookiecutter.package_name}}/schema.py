@@ -19,7 +19,6 @@ from typing import TYPE_CHECKING, Any
 from {{ cookiecutter.package_name }}.contract import (
     CONTRACT_FILE,
     CONTRACT_HEADER,
-    MISSING_TOKENS,
     TASKS,
     Contract,
     ContractError,
@@ -71,22 +70,14 @@ class Inferred:
     skipped: list[str] = field(default_factory=list)
 
 
-def read_csv(path: str | Path) -> pd.DataFrame:
-    """Read a CSV for inference; an unusable file is one DataError line."""
-    import pandas as pd
+def read_data(uri: str | Path) -> pd.DataFrame:
+    """Read a table for inference, from any source (`sources.py`), as the data says; an
+    unusable one is one DataError line."""
+    from {{ cookiecutter.package_name }}.sources import read_frame
 
-    path = Path(path)
-    if not path.is_file():
-        raise DataError(f"no data file {str(path)!r}")
-    try:
-        frame = pd.read_csv(path, keep_default_na=False, na_values=list(MISSING_TOKENS))
-    except pd.errors.EmptyDataError:
-        raise DataError(f"{str(path)!r} is empty: it needs a header row and data rows") from None
-    except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as error:
-        reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-        raise DataError(f"cannot parse {str(path)!r} as CSV: {reason}") from None
+    frame = read_frame(uri)
     if frame.empty:
-        raise DataError(f"{str(path)!r} has a header but no data rows")
+        raise DataError(f"{str(uri)!r} has a header but no data rows")
     return frame
 
 

@@ -8,7 +8,13 @@ from {{ cookiecutter.package_name }}.sizing import StepResources, merge_step_res
 {%- block fields %}
 
     # Local runs (`make run`): paths relative to the working directory.
-    data_path: str = "data/sample.csv"  # training data of `make run` (a local CSV)
+    # The data of `make run` (training, or batch prediction): a CSV or Parquet file, a folder
+    # or glob of shards of either, gs://bucket/prefix, bq://project.dataset.table, a .sql
+    # file or a query's text (SELECT ...); sources.py reads each in chunks.
+    data_path: str = "data/sample.csv"
+    # Rows per chunk read: ingest, batch prediction and its drift check hold one chunk at a
+    # time (more: faster, and more memory; about 1 KB a row of ten columns in pandas).
+    chunk_rows: int = Field(default=100_000, ge=1)
     output_dir: Path = Path("outputs")  # pipeline root of local runs and exported models
     build_dir: Path = Path("build")  # compiled pipeline specs (YAML)
     # Local runs' tasks start with their libraries already loaded (local_tasks.py); false:
@@ -20,6 +26,10 @@ from {{ cookiecutter.package_name }}.sizing import StepResources, merge_step_res
     eval_metric: str | None = None
     eval_threshold: float | None = None
     test_fraction: float = Field(default=0.25, gt=0, lt=1)
+    # Training reads the whole table (0), or, when it has more rows than this, a uniform
+    # sample of this many rows drawn with random_seed as it is read: for tables larger than
+    # the training step's memory. The lineage records the rows read, the table's and the seed.
+    train_sample_rows: int = Field(default=0, ge=0)
     # Candidates: one model per value of the framework's main hyper-parameter (empty: its
     # default grid of three); the best one is the challenger.
     candidate_values: list[int | float] = Field(default_factory=list)
@@ -34,6 +44,11 @@ from {{ cookiecutter.package_name }}.sizing import StepResources, merge_step_res
     # Batch prediction fails when more than this share of rows have values the model never
     # saw in training (a category, a value outside the range, an empty value): contract.py.
     max_flagged_share: float = Field(default=MAX_FLAGGED_SHARE, ge=0, le=1)
+    # Batch prediction writes one shard per chunk it reads into the run's folder, as Parquet
+    # or CSV, and also delivers them here when set: a folder, gs://bucket/prefix, or
+    # bq://project.dataset.table (a load job that replaces the table's rows).
+    predictions_format: Literal["parquet", "csv"] = "parquet"
+    predictions_uri: str = ""
     random_seed: int = 42
 
     # Monitoring (drift.py): the served records to check (`make monitor SOURCE=`, and the

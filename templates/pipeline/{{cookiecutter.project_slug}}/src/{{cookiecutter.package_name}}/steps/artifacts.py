@@ -17,7 +17,7 @@ Artifact = Any  # kfp.dsl's artifact types: kfp is not imported here
 
 
 def ingest_into(source: str, dataset: Artifact) -> None:
-    """Copy the source table into `dataset`, with its rows, columns and sha256."""
+    """The source table as Parquet shards in `dataset`, with its rows, columns and sha256."""
     from {{ cookiecutter.package_name }}.steps.ingest import ingest
 
     dataset.metadata.update(ingest(source, dataset.path))
@@ -39,14 +39,22 @@ def validate_into(dataset: Artifact, suite: str, fail_on_error: bool, report: Ar
 
 
 def split_into(
-    dataset: Artifact, test_fraction: float, seed: int, train_data: Artifact, test_data: Artifact
+    dataset: Artifact,
+    test_fraction: float,
+    seed: int,
+    train_data: Artifact,
+    test_data: Artifact,
+    sample_rows: int = 0,
 ) -> None:
-    """The training part and the held-out part."""
+    """The training part and the held-out part (of a seeded sample of `sample_rows` rows,
+    when the table is larger); what was read in both parts' metadata, for the lineage."""
     from {{ cookiecutter.package_name }}.steps.split import split_file
 
-    info = split_file(dataset.path, train_data.path, test_data.path, test_fraction, seed)
-    train_data.metadata["rows"] = info["train_rows"]
-    test_data.metadata["rows"] = info["test_rows"]
+    info = split_file(
+        dataset.path, train_data.path, test_data.path, test_fraction, seed, sample_rows=sample_rows
+    )
+    train_data.metadata.update({"rows": info["train_rows"], "sample": info["sample"]})
+    test_data.metadata.update({"rows": info["test_rows"], "sample": info["sample"]})
 
 
 def train_into(train_data: Artifact, params: str, model: Artifact) -> None:
@@ -157,14 +165,27 @@ def promote_into(
 
 
 def predict_into(
-    model: Artifact, dataset: Artifact, predictions: Artifact, max_flagged_share: float
+    model: Artifact,
+    dataset: Artifact,
+    predictions: Artifact,
+    max_flagged_share: float,
+    predictions_format: str = "parquet",
+    predictions_uri: str = "",
 ) -> None:
-    """Batch predictions into `predictions` (a folder holding predictions.csv), their summary
-    as its metadata; fails past `max_flagged_share` of flagged rows."""
+    """Batch predictions into `predictions` (a folder of shards), delivered to
+    `predictions_uri` when given; their summary as its metadata; fails past
+    `max_flagged_share` of flagged rows."""
     from {{ cookiecutter.package_name }}.steps.predict import predict_file
 
     predictions.metadata.update(
-        predict_file(model.path, dataset.path, predictions.path, max_flagged_share)
+        predict_file(
+            model.path,
+            dataset.path,
+            predictions.path,
+            max_flagged_share,
+            predictions_format,
+            predictions_uri,
+        )
     )
 
 

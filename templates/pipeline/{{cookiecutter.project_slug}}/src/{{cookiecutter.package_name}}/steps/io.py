@@ -6,21 +6,13 @@ import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from {{ cookiecutter.package_name }}.contract import (
-    MISSING_TOKENS,
-    Contract,
-    ContractError,
-    load_contract,
-)
+from {{ cookiecutter.package_name }}.contract import Contract, load_contract
+from {{ cookiecutter.package_name }}.sources import DataError, read_frame
 
 if TYPE_CHECKING:
     import pandas as pd
 
-
-class DataError(ContractError):
-    """A data file that cannot be read; the message names the file and the reason."""
-
-    hint = "check the file: comma-separated, UTF-8, a header row, then data rows"
+__all__ = ["DataError", "local_path", "read_json", "read_table", "write_json", "write_table"]
 
 
 def local_path(uri: str | Path) -> Path:
@@ -31,42 +23,12 @@ def local_path(uri: str | Path) -> Path:
     return Path(text.removeprefix("file://"))
 
 
-def table_file(path: str | Path) -> Path:
-    """The CSV file of a table: the file itself, or the one CSV file of a folder (batch
-    prediction writes its predictions as a folder holding predictions.csv)."""
-    source = local_path(path)
-    if source.is_dir():
-        found = sorted(source.glob("*.csv"))
-        if len(found) != 1:
-            raise DataError(f"{str(path)!r} is a folder with {len(found)} CSV files, not one")
-        return found[0]
-    if not source.is_file():
-        raise DataError(f"no data file {str(path)!r}")
-    return source
-
-
 def read_table(path: str | Path, contract: Contract | None = None) -> pd.DataFrame:
-    """Read a CSV table; the contract's text columns (categories, ids, classes) stay text, and
-    exactly the contract's MISSING_TOKENS are empty values (any other text is kept, so a
-    numeric column's text is reported, never silently dropped)."""
-    import pandas as pd
-
-    contract = contract or load_contract()
-    source = table_file(path)
-    try:
-        frame = pd.read_csv(
-            source,
-            dtype=dict.fromkeys(contract.text_columns(), str),
-            keep_default_na=False,
-            na_values=list(MISSING_TOKENS),
-        )
-    except pd.errors.EmptyDataError:
-        raise DataError(f"{str(path)!r} is empty: it needs a header row and data rows") from None
-    except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as error:
-        reason = (str(error).strip().splitlines() or [type(error).__name__])[0]
-        raise DataError(f"cannot parse {str(path)!r} as CSV: {reason}") from None
-    frame.columns = [str(c) for c in frame.columns]
-    return frame
+    """Read a whole table from any source (`sources.py`: a CSV or Parquet file, a folder or
+    glob of shards, gs://, bq://); the contract's text columns (categories, ids, classes) stay
+    text, and exactly the contract's MISSING_TOKENS are empty values (any other text is kept,
+    so a numeric column's text is reported, never silently dropped)."""
+    return read_frame(path, contract or load_contract())
 
 
 def write_table(frame: pd.DataFrame, path: str | Path) -> Path:

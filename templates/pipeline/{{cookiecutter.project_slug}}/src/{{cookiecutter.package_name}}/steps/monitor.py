@@ -24,12 +24,9 @@ from {{ cookiecutter.package_name }}.drift import (
 )
 from {{ cookiecutter.package_name }}.model import model_contract, read_metadata
 from {{ cookiecutter.package_name }}.ops.logging import logger
+from {{ cookiecutter.package_name }}.sources import read_chunks
 from {{ cookiecutter.package_name }}.steps.failures import reported
-from {{ cookiecutter.package_name }}.steps.io import (
-    local_path,
-    read_table,
-    table_file,
-)
+from {{ cookiecutter.package_name }}.steps.io import local_path
 
 
 class DriftAlertError(ContractError):
@@ -131,15 +128,20 @@ def check_batch(
     model_uri: str = "",
     fail_on_drift: bool = False,
 ) -> dict[str, Any]:
-    """The check of a batch prediction's input and predictions against the model in
-    `model_dir`; its report in `out_dir`."""
+    """The check of a batch prediction's input and predictions (any sources, read chunk by
+    chunk: the check counts, it keeps no rows) against the model in `model_dir`; its report
+    in `out_dir`."""
+    from {{ cookiecutter.package_name }}.ops.config import get_settings
+
     contract, metadata = _model(model_dir)
     check = DriftCheck(contract, metadata.get("profile") or {}, min_records)
-    frame = read_table(data_path, contract)
-    check.add(frame, len(frame))
-    check.add_predictions(read_table(predictions_path, contract))
-    window = {"source": str(table_file(data_path))}
-    counts = {"rows": len(frame)}
+    rows = get_settings().chunk_rows
+    for chunk in read_chunks(data_path, contract, rows):
+        check.add(chunk, len(chunk))
+    for chunk in read_chunks(predictions_path, contract, rows):
+        check.add_predictions(chunk)
+    window = {"source": str(data_path)}
+    counts = {"rows": check.records}
     result = check.result(model=_described(metadata, model_uri), window=window, counts=counts)
     return finish(result, out_dir, metadata, fail_on_drift)
 

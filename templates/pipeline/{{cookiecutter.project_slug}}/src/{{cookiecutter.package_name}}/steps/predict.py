@@ -7,10 +7,15 @@ Then `warnings`: empty, or what the row had that the model never saw in training
 a value outside the training range, an empty value: `profile.py`), the same words the service
 answers for the same record. The model answers every row; the step fails only when more than
 `max_flagged_share` of the rows are flagged: then the input is not what the model knows.
+
+The input is read in chunks (`sources.py`) and each chunk's predictions are one shard of the
+output folder (Parquet, or CSV with predictions_format); the flags and the spread are counted
+across chunks, so memory does not grow with the number of rows.
 """
 
 from __future__ import annotations
 
+import shutil
 from collections import Counter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -25,13 +30,15 @@ from {{ cookiecutter.package_name }}.contract import (
 from {{ cookiecutter.package_name }}.model import Model, load_model
 from {{ cookiecutter.package_name }}.ops.logging import logger
 from {{ cookiecutter.package_name }}.profile import Flag, describe
+from {{ cookiecutter.package_name }}.sources import DataError, read_chunks
 from {{ cookiecutter.package_name }}.steps.failures import reported
-from {{ cookiecutter.package_name }}.steps.io import local_path, read_table, write_table
+from {{ cookiecutter.package_name }}.steps.io import local_path
 
 if TYPE_CHECKING:
     import pandas as pd
 
-PREDICTIONS_FILE = "predictions.csv"  # in the step's output folder
+FORMATS = ("parquet", "csv")  # of the predictions' shards (predictions_format)
+SHARD = "predictions-{:05d}.{}"  # in the step's output folder, one per chunk read
 EXAMPLES = 3  # distinct values shown per column and kind
 
 
@@ -61,27 +68,45 @@ def predict(model: Model, frame: pd.DataFrame) -> pd.DataFrame:
     return predict_with_flags(model, frame)[0]
 
 
+class FlagTally:
+    """Flags counted chunk by chunk: how many rows, by kind and by column, a few values each."""
+
+    def __init__(self) -> None:
+        self.rows = 0
+        self.flagged = 0
+        self.by_kind: Counter[str] = Counter()
+        self.by_column: dict[str, Counter[str]] = {}
+        self.examples: dict[str, list[Any]] = {}
+
+    def add(self, flags: list[list[Flag]]) -> None:
+        """Count a chunk's rows and their flags."""
+        self.rows += len(flags)
+        for row in flags:
+            self.flagged += bool(row)
+            for flag in row:
+                self.by_kind[flag["kind"]] += 1
+                self.by_column.setdefault(flag["column"], Counter())[flag["kind"]] += 1
+                shown = self.examples.setdefault(f"{flag['column']}: {flag['kind']}", [])
+                if len(shown) < EXAMPLES and flag["value"] not in shown:
+                    shown.append(flag["value"])
+
+    def report(self) -> dict[str, Any]:
+        """The counts so far."""
+        return {
+            "rows": self.rows,
+            "flagged_rows": self.flagged,
+            "flagged_share": self.flagged / self.rows if self.rows else 0.0,
+            "by_kind": dict(self.by_kind),
+            "by_column": {column: dict(kinds) for column, kinds in self.by_column.items()},
+            "examples": self.examples,
+        }
+
+
 def flag_report(flags: list[list[Flag]]) -> dict[str, Any]:
     """How many rows were flagged, by kind and by column, with a few distinct values each."""
-    by_kind: Counter[str] = Counter()
-    by_column: dict[str, Counter[str]] = {}
-    examples: dict[str, list[Any]] = {}
-    for row in flags:
-        for flag in row:
-            by_kind[flag["kind"]] += 1
-            by_column.setdefault(flag["column"], Counter())[flag["kind"]] += 1
-            shown = examples.setdefault(f"{flag['column']}: {flag['kind']}", [])
-            if len(shown) < EXAMPLES and flag["value"] not in shown:
-                shown.append(flag["value"])
-    flagged = sum(1 for row in flags if row)
-    return {
-        "rows": len(flags),
-        "flagged_rows": flagged,
-        "flagged_share": flagged / len(flags) if flags else 0.0,
-        "by_kind": dict(by_kind),
-        "by_column": {column: dict(kinds) for column, kinds in by_column.items()},
-        "examples": examples,
-    }
+    tally = FlagTally()
+    tally.add(flags)
+    return tally.report()
 
 
 def describe_report(report: dict[str, Any]) -> str:
@@ -96,18 +121,44 @@ def describe_report(report: dict[str, Any]) -> str:
     return text
 
 
+class Spread:
+    """A batch's size and the spread of its predictions, counted chunk by chunk."""
+
+    def __init__(self, model: Model) -> None:
+        self.contract = model.contract
+        self.rows = 0
+        self.total = 0.0  # of the predictions (regression) or the probabilities (binary)
+        self.classes: Counter[str] = Counter()
+
+    def add(self, predictions: pd.DataFrame) -> None:
+        """Count a chunk of predictions."""
+        self.rows += len(predictions)
+        task = self.contract.task
+        if task == "regression":
+            self.total += float(predictions[PREDICTION].sum())
+            return
+        self.classes.update(predictions[PREDICTION].astype(str))
+        if task == "binary":
+            self.total += float(predictions[PROBABILITY].sum())
+
+    def summary(self) -> dict[str, Any]:
+        """The task's metadata: rows, then the mean prediction or the predicted shares."""
+        info: dict[str, Any] = {"rows": self.rows}
+        rows = self.rows or 1
+        if self.contract.task == "regression":
+            info["mean_prediction"] = self.total / rows
+            return info
+        info["predicted_shares"] = {k: self.classes[k] / rows for k in self.contract.class_keys}
+        if self.contract.task == "binary":
+            info["mean_probability"] = self.total / rows
+        return info
+
+
 def summary(model: Model, predictions: pd.DataFrame) -> dict[str, Any]:
     """A batch's size and the spread of its predictions (the task's metadata)."""
-    info: dict[str, Any] = {"rows": len(predictions)}
-    task = model.contract.task
-    if task == "regression":
-        info["mean_prediction"] = float(predictions[PREDICTION].mean())
-    else:
-        shares = predictions[PREDICTION].astype(str).value_counts(normalize=True).to_dict()
-        info["predicted_shares"] = {k: float(shares.get(k, 0.0)) for k in model.contract.class_keys}
-    if task == "binary":
-        info["mean_probability"] = float(predictions[PROBABILITY].mean())
-    return info
+    spread = Spread(model)
+    spread.add(predictions)
+    return spread.summary()
 
 
 @reported()
@@ -116,28 +167,94 @@ def predict_file(
     data_path: str | Path,
     out_dir: str | Path,
     max_flagged_share: float = MAX_FLAGGED_SHARE,
+    predictions_format: str = "parquet",
+    predictions_uri: str = "",
 ) -> dict[str, Any]:
-    """Predict for the table at `data_path` into `out_dir`/predictions.csv; return a summary.
+    """Predict for the source at `data_path` chunk by chunk into shards in the folder
+    `out_dir` (Parquet, or CSV), and deliver them to `predictions_uri` when given (a folder,
+    gs://, or bq://project.dataset.table); return a summary. Memory stays flat: only counts
+    are kept across chunks.
 
-    Raises FlaggedRowsError (after writing the predictions, to look at) when more than
-    `max_flagged_share` of the rows are flagged.
+    Raises FlaggedRowsError (after writing the predictions into `out_dir`, to look at, and
+    before delivering them) when more than `max_flagged_share` of the rows are flagged.
     """
     from {{ cookiecutter.package_name }}.ops.config import get_settings
 
-    model = load_model(local_path(model_uri), allow_pickle=get_settings().allow_pickle_models)
-    predictions, flags = predict_with_flags(model, read_table(data_path, model.contract))
-    write_table(predictions, local_path(out_dir) / PREDICTIONS_FILE)
-    report = flag_report(flags)
-    info = summary(model, predictions) | {
+    if predictions_format not in FORMATS:
+        raise ContractError(
+            f"predictions_format {predictions_format!r} is not one of {', '.join(FORMATS)}"
+        )
+    settings = get_settings()
+    model = load_model(local_path(model_uri), allow_pickle=settings.allow_pickle_models)
+    folder = local_path(out_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    tally, spread = FlagTally(), Spread(model)
+    files = []
+    for index, chunk in enumerate(read_chunks(data_path, model.contract, settings.chunk_rows)):
+        if not len(chunk):
+            continue
+        predictions, flags = predict_with_flags(model, chunk)
+        files.append(write_shard(predictions, folder / SHARD.format(index, predictions_format)))
+        tally.add(flags)
+        spread.add(predictions)
+        del chunk, predictions, flags  # before the next chunk is read: one chunk at a time
+    if not files:
+        raise DataError(f"{str(data_path)!r} has no rows to predict")
+    report = tally.report()
+    info = spread.summary() | {
         "model_version": model.metadata.get("version"),
         "flagged_rows": report["flagged_rows"],
         "flags": report["by_kind"],
         "flagged": describe_report(report),
+        "format": predictions_format,
+        "shards": len(files),
+        "predictions_uri": str(folder),
     }
     logger.info("predicted", **info)
-    if report["flagged_share"] > max_flagged_share:
+    if report["flagged_share"] > max_flagged_share:  # kept in the run's folder, not delivered
         raise FlaggedRowsError(
             f"{describe_report(report)}: more than max_flagged_share "
             f"{max_flagged_share:.0%} of the rows have values the model never saw in training"
         )
+    if predictions_uri:
+        info["predictions_uri"] = deliver(files, predictions_uri, predictions_format)
+        logger.info("delivered", predictions_uri=info["predictions_uri"], shards=len(files))
     return info
+
+
+def write_shard(frame: pd.DataFrame, path: Path) -> Path:
+    """One shard of predictions: Parquet, or CSV (no index) by its suffix."""
+    if path.suffix == ".csv":
+        frame.to_csv(path, index=False)
+    else:
+        frame.to_parquet(path, index=False)
+    return path
+
+
+def _uri(path: Path) -> str:
+    """A shard's URI: gs:// for files on Vertex AI's Cloud Storage mount (/gcs/...)."""
+    text = str(path)
+    return "gs://" + text.removeprefix("/gcs/") if text.startswith("/gcs/") else text
+
+
+def deliver(files: list[Path], destination: str, predictions_format: str) -> str:
+    """Copy the shards to the folder `destination` (local or gs://), or load them into the
+    BigQuery table `bq://project.dataset.table`; return where they are."""
+    if destination.startswith("bq://"):
+        from {{ cookiecutter.package_name }}.bigquery_source import write_bigquery
+
+        write_bigquery([_uri(f) for f in files], destination, predictions_format)
+        return destination
+    if destination.startswith("gs://"):
+        from google.cloud import storage
+
+        bucket_name, _, prefix = destination.removeprefix("gs://").partition("/")
+        bucket = storage.Client().bucket(bucket_name)
+        for file in files:
+            bucket.blob(f"{prefix.strip('/')}/{file.name}".lstrip("/")).upload_from_filename(file)
+        return destination
+    target = Path(destination)
+    target.mkdir(parents=True, exist_ok=True)
+    for file in files:
+        shutil.copyfile(file, target / file.name)
+    return str(target.resolve())

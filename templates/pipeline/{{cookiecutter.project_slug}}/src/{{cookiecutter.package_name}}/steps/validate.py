@@ -3,12 +3,22 @@
 Before GX runs, the contract's numeric columns are checked for values that are not numbers
 (text in a numeric column): those are reported with the offending text, then read as empty,
 so the ranges and the other expectations still run and report properly.
+
+A table is read in chunks (`sources.py`, chunk_rows rows each). A table of one chunk is
+validated as a whole, GX's full result kept. A larger one: the row-by-row expectations run on
+each chunk and their failures are merged (counts added, the first offending values kept); the
+table-wide ones (the row count, every class present, a score that is not constant) are judged
+once, on counts gathered chunk by chunk, so memory stays flat. An expectation of your own in
+`checks.py` that is table-wide but not one of TABLE_WIDE sees one chunk at a time.
 """
 
 from __future__ import annotations
 
+import json
 import logging
-from dataclasses import dataclass, field
+import math
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -20,16 +30,22 @@ from {{ cookiecutter.package_name }}.contract import (
 )
 from {{ cookiecutter.package_name }}.expectations import configure_gx, get_suite
 from {{ cookiecutter.package_name }}.ops.logging import logger
+from {{ cookiecutter.package_name }}.sources import read_chunks
 from {{ cookiecutter.package_name }}.steps.failures import reported
-from {{ cookiecutter.package_name }}.steps.io import read_table, write_json
+from {{ cookiecutter.package_name }}.steps.io import write_json
 
 if TYPE_CHECKING:
     import pandas as pd
     from great_expectations import ExpectationSuite
+    from great_expectations.expectations import Expectation
 
 MAX_VALUES_SHOWN = 10
 NUMBERS_RULE = "values_are_numbers"  # the contract's own check, run before GX
 MISSING_RULE = "expect_column_to_exist"
+ROW_COUNT = "expect_table_row_count_to_be_between"
+ALL_CLASSES = "expect_column_distinct_values_to_contain_set"
+STDEV = "expect_column_stdev_to_be_between"
+TABLE_WIDE = (ROW_COUNT, ALL_CLASSES, STDEV)  # judged on the whole table, chunk by chunk
 
 
 @dataclass(frozen=True)
@@ -206,6 +222,150 @@ def validate_dataframe(
     )
 
 
+class TableWide:
+    """The table-wide expectations of a suite, judged on counts gathered chunk by chunk: the
+    rows, each column's distinct values (a label's classes), each column's count, mean and
+    sum of squared deviations (Chan et al.'s parallel variance)."""
+
+    def __init__(self, expectations: list[Expectation]) -> None:
+        self.checks = [(e.expectation_type, dict(e.configuration.kwargs)) for e in expectations]
+        self.rows = 0
+        self.distinct: dict[str, set[str]] = {}
+        self.moments: dict[str, tuple[int, float, float]] = {}
+
+    def add(self, frame: pd.DataFrame) -> None:
+        """Count a chunk (its numeric columns already numbers)."""
+        import pandas as pd
+
+        self.rows += len(frame)
+        for kind, kwargs in self.checks:
+            column = str(kwargs.get("column") or "")
+            if column not in frame.columns:
+                continue
+            if kind == ALL_CLASSES:
+                found = {str(v) for v in frame[column].dropna().unique()}
+                self.distinct.setdefault(column, set()).update(found)
+            elif kind == STDEV:
+                values = pd.to_numeric(frame[column], errors="coerce").dropna()
+                count, mean, m2 = self.moments.get(column, (0, 0.0, 0.0))
+                more, more_mean = len(values), float(values.mean()) if len(values) else 0.0
+                more_m2 = float(((values - more_mean) ** 2).sum())
+                total = count + more
+                if total:
+                    delta = more_mean - mean
+                    mean += delta * more / total
+                    m2 += more_m2 + delta**2 * count * more / total
+                self.moments[column] = (total, mean, m2)
+
+    def failures(self, present: set[str]) -> list[Failure]:
+        """The table-wide expectations that failed (a missing column is reported as missing)."""
+        failed = []
+        for kind, kwargs in self.checks:
+            column: str | None = kwargs.get("column")
+            if column is not None and column not in present:
+                continue
+            observed: Any
+            if kind == ROW_COUNT:
+                observed = self.rows
+                passed = _between(observed, kwargs)
+            elif kind == ALL_CLASSES:
+                observed = sorted(self.distinct.get(str(column), set()))
+                passed = {str(v) for v in kwargs.get("value_set") or []} <= set(observed)
+            else:
+                count, _, m2 = self.moments.get(str(column), (0, 0.0, 0.0))
+                observed = math.sqrt(m2 / (count - 1)) if count > 1 else None
+                passed = observed is not None and _between(observed, kwargs)
+            if not passed:
+                failed.append(Failure(kind, column, kwargs, observed_value=observed))
+        return failed
+
+
+def _between(value: float, kwargs: dict[str, Any]) -> bool:
+    low, high = kwargs.get("min_value"), kwargs.get("max_value")
+    return (low is None or value >= low) and (high is None or value <= high)
+
+
+def _key(failure: Failure) -> str:
+    return json.dumps([failure.expectation, failure.column, failure.kwargs], default=str)
+
+
+def _merged(first: Failure, more: Failure) -> Failure:
+    """Two chunks' failures of one expectation as one: counts added, first values kept."""
+    counts = [c for c in (first.unexpected_count, more.unexpected_count) if c is not None]
+    values = first.unexpected_values + [
+        v for v in more.unexpected_values if v not in first.unexpected_values
+    ]
+    return replace(
+        first,
+        unexpected_count=sum(counts) if counts else None,
+        unexpected_values=values[:MAX_VALUES_SHOWN],
+        error=first.error or more.error,
+    )
+
+
+def _row_suite(suite_name: str, contract: Contract) -> ExpectationSuite:
+    """The suite without its table-wide expectations (a new one: each GX run adds it)."""
+    import great_expectations as gx
+
+    suite = get_suite(suite_name, contract)
+    kept = [e for e in suite.expectations if e.expectation_type not in TABLE_WIDE]
+    return gx.ExpectationSuite(name=suite.name, expectations=kept)
+
+
+def validate_chunks(
+    chunks: Iterator[pd.DataFrame], suite_name: str, contract: Contract
+) -> ValidationReport:
+    """Validate a table given in chunks: one chunk as a whole; more chunk by chunk, the
+    row-by-row failures merged and the table-wide expectations judged on the counts."""
+    first = next(chunks, None)
+    if first is None:  # a source with no rows and no columns (an empty BigQuery result)
+        empty = Failure(ROW_COUNT, None, {"min_value": 1}, observed_value=0)
+        return ValidationReport(suite_name, False, 1, [empty], {})
+    second = next(chunks, None)
+    if second is None:
+        return validate_dataframe(first, get_suite(suite_name, contract), contract)
+    wide = TableWide(
+        [
+            e
+            for e in get_suite(suite_name, contract).expectations
+            if e.expectation_type in TABLE_WIDE
+        ]
+    )
+    failures: dict[str, Failure] = {}
+    results: dict[str, dict[str, Any]] = {}  # the first failed GX result of each expectation
+    present: set[str] = set()
+    evaluated = count = 0
+    for index, chunk in enumerate(_chained(first, second, chunks)):
+        report = validate_dataframe(chunk, _row_suite(suite_name, contract), contract)
+        wide.add(coerce_numbers(chunk, contract)[0])
+        present |= set(chunk.columns)
+        evaluated, count = report.evaluated, index + 1
+        for failure in report.failures:
+            key = _key(failure)
+            failures[key] = _merged(failures[key], failure) if key in failures else failure
+        for item in report.result.get("results") or []:
+            config = item.get("expectation_config") or {}
+            key = json.dumps([config.get("type"), (config.get("kwargs") or {}).get("column")])
+            if not item.get("success") and key not in results:
+                results[key] = item | {"chunk": index}
+    found = [*failures.values(), *wide.failures(present)]
+    return ValidationReport(
+        suite=suite_name,
+        success=not found,
+        evaluated=evaluated + len(wide.checks),
+        failures=found,
+        result={"chunks": count, "rows": wide.rows, "results": list(results.values())},
+    )
+
+
+def _chained(
+    first: pd.DataFrame, second: pd.DataFrame, rest: Iterator[pd.DataFrame]
+) -> Iterator[pd.DataFrame]:
+    yield first
+    yield second
+    yield from rest
+
+
 @reported()
 def validate_file(
     data_path: str | Path,
@@ -214,14 +374,16 @@ def validate_file(
     fail_on_error: bool = True,
     contract: Contract | None = None,
 ) -> ValidationReport:
-    """Validate a CSV with a named suite and write the JSON report (if a path is given).
+    """Validate a table (any source, in chunks) with a named suite and write the JSON report
+    (if a path is given).
 
     Raises DataValidationError when the table fails and `fail_on_error` is set.
     """
+    from {{ cookiecutter.package_name }}.ops.config import get_settings
+
     contract = contract or load_contract()
-    report = validate_dataframe(
-        read_table(data_path, contract), get_suite(suite_name, contract), contract
-    )
+    chunks = read_chunks(data_path, contract, get_settings().chunk_rows)
+    report = validate_chunks(chunks, suite_name, contract)
     if report_path is not None:
         write_json(report.to_json(), report_path)
     if report.success:

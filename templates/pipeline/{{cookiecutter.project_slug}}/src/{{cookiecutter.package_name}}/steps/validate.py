@@ -335,7 +335,9 @@ def validate_chunks(
     results: dict[str, dict[str, Any]] = {}  # the first failed GX result of each expectation
     present: set[str] = set()
     evaluated = count = 0
-    for index, chunk in enumerate(_chained(first, second, chunks)):
+    head = [first, second]
+    del first, second  # held by `head` until their turn, then by the loop alone
+    for index, chunk in enumerate(_chained(head, chunks)):
         report = validate_dataframe(chunk, _row_suite(suite_name, contract), contract)
         wide.add(coerce_numbers(chunk, contract)[0])
         present |= set(chunk.columns)
@@ -348,6 +350,7 @@ def validate_chunks(
             key = json.dumps([config.get("type"), (config.get("kwargs") or {}).get("column")])
             if not item.get("success") and key not in results:
                 results[key] = item | {"chunk": index}
+        del chunk, report  # before the next chunk is read: one chunk at a time
     found = [*failures.values(), *wide.failures(present)]
     return ValidationReport(
         suite=suite_name,
@@ -358,11 +361,10 @@ def validate_chunks(
     )
 
 
-def _chained(
-    first: pd.DataFrame, second: pd.DataFrame, rest: Iterator[pd.DataFrame]
-) -> Iterator[pd.DataFrame]:
-    yield first
-    yield second
+def _chained(head: list[pd.DataFrame], rest: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
+    """The chunks already read (each let go once given), then the rest."""
+    while head:
+        yield head.pop(0)
     yield from rest
 
 

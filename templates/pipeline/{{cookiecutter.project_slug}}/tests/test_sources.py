@@ -196,3 +196,40 @@ def test_ingest_writes_one_parquet_shard_per_chunk(
     assert info["shards"] == len(list((tmp_path / "dataset").glob("part-*.parquet"))) >= 3
     assert info["rows"] == len(sample)
     pd.testing.assert_frame_equal(read_frame(tmp_path / "dataset", contract), sample)
+
+
+def test_cloud_storage_shards_read_as_the_csv_does(
+    bucket: Any, sample_path: Path, sample: pd.DataFrame, contract: Contract, tmp_path: Path
+) -> None:
+    """gs:// through the real client and the Cloud Storage emulator: a file, a folder of
+    Parquet shards and a glob read as data/sample.csv does; an empty prefix is one error."""
+    folder = shards(pd.read_csv(sample_path), tmp_path / "shards", 3)
+    for shard in sorted(folder.iterdir()):
+        bucket.blob(f"tables/returns/{shard.name}").upload_from_filename(str(shard))
+    bucket.blob("tables/returns.csv").upload_from_filename(str(sample_path))
+    base = f"gs://{bucket.name}/tables"
+    for uri in (f"{base}/returns.csv", f"{base}/returns/", f"{base}/returns/part-*.parquet"):
+        pd.testing.assert_frame_equal(read_frame(uri, contract), sample)
+    with pytest.raises(DataError, match="nothing/"):
+        read_frame(f"gs://{bucket.name}/nothing/", contract)
+
+
+def test_batch_prediction_from_and_into_cloud_storage(
+    bucket: Any, sample_path: Path, sample: pd.DataFrame, contract: Contract, tmp_path: Path
+) -> None:
+    """Shards in a bucket in, each chunk's predictions a shard delivered to a bucket, every
+    row with its outputs: what predictions_uri names."""
+    train(sample_path, tmp_path / "model", Params())
+    features = pd.read_csv(sample_path).drop(columns=[contract.label.name])
+    for shard in sorted(shards(features, tmp_path / "new", 2).iterdir()):
+        bucket.blob(f"new/{shard.name}").upload_from_filename(str(shard))
+    out = f"gs://{bucket.name}/predictions/"
+    info = predict_file(
+        tmp_path / "model", f"gs://{bucket.name}/new/", tmp_path / "pred", 1.0, "parquet", out
+    )
+    assert info["predictions_uri"].rstrip("/") == out.rstrip("/")
+    delivered = sorted(b.name for b in bucket.list_blobs(prefix="predictions/"))
+    assert delivered == [f"predictions/{p.name}" for p in sorted((tmp_path / "pred").iterdir())]
+    back = read_frame(out)
+    assert len(back) == len(sample)
+    assert set(contract.output_columns) <= set(back.columns)

@@ -21,6 +21,7 @@ from bench.monitoring import monitoring_figures
 from bench.pipeline import pipeline_figures
 from bench.render import finished_templates, render_figures, render_to_green_figures
 from bench.report import markdown
+from bench.scale import scale_figures
 from bench.serving import SERVER_ROWS, coldstart_figures, serving_figures
 from bench.suite import suite_figures
 
@@ -40,6 +41,7 @@ def groups() -> dict[str, Group]:
         found["concurrency"] = lambda a: concurrency_figures(a.quick)
     if "pipeline" in templates:
         found["pipeline"] = lambda a: pipeline_figures(2 if a.quick else 3)
+        found["scale"] = lambda a: scale_figures(a.quick)
     if {"api", "pipeline"} <= set(templates):
         found["monitoring"] = lambda a: monitoring_figures(a.quick)
     found["images"] = lambda a: image_figures(templates)

@@ -76,7 +76,8 @@ def read_bigquery(uri: str, rows: int) -> Iterator[pd.DataFrame]:
         iterator = _client(None).query(query).result(page_size=rows)
     batches: list[Any] = []
     held = 0
-    reader = bigquery_storage.BigQueryReadClient()  # type: ignore[no-untyped-call]  # generated
+    # Generated code, untyped in older releases.
+    reader = bigquery_storage.BigQueryReadClient()  # type: ignore[no-untyped-call, unused-ignore]
     for batch in iterator.to_arrow_iterable(bqstorage_client=reader):
         while batch.num_rows:
             taken = batch.slice(0, rows - held)

@@ -112,7 +112,8 @@ class ModelPredictor:
 def download_gcs(uri: str, dest: Path) -> Path:
     """Copy the model folder `gs://bucket/folder` (or the folder of `gs://.../file`) into
     `dest`: metadata.json, then the model file it names. Return `dest`."""
-    from google.cloud import storage  # the optional `gcs` extra; the image has it
+    # The optional `gcs` extra (the image has it); untyped in its older releases.
+    from google.cloud import storage  # type: ignore[attr-defined, unused-ignore]
 
     bucket_name, _, blob_path = uri.removeprefix("gs://").partition("/")
     prefix = blob_path.strip("/")

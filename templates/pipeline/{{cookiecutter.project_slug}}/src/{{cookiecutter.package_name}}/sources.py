@@ -151,7 +151,18 @@ def _as_text(column: pd.Series[Any]) -> pd.Series[Any]:
     if pd.api.types.is_float_dtype(column) and (column.dropna() % 1 == 0).all():
         column = column.astype("Int64")
     kept = column.astype(object).where(column.notna(), None)
-    return pd.Series(kept.map(lambda v: v if v is None else str(v)), index=column.index, dtype=str)
+    text = kept.map(lambda v: v if v is None else str(v))
+    return _as_csv_text(pd.Series(text, index=column.index, dtype=object))
+
+
+def _as_csv_text(column: pd.Series[Any]) -> pd.Series[Any]:
+    """Text values (None or NaN for empty ones) in the dtype read_csv(dtype=str) gives: object
+    before pandas 3, its string dtype from 3 on. Never `dtype=str` on the values themselves:
+    pandas before 2.2 turns an empty value into the text 'nan' or 'None' there."""
+    import pandas as pd
+
+    target = pd.Series([], dtype=str).dtype  # what dtype=str makes of a Series
+    return column if pd.api.types.is_object_dtype(target) else column.astype(target)
 
 
 def conform(frame: pd.DataFrame, contract: Contract | None) -> pd.DataFrame:
@@ -166,8 +177,9 @@ def conform(frame: pd.DataFrame, contract: Contract | None) -> pd.DataFrame:
         if name in text:
             column = _as_text(column)
         if pd.api.types.is_string_dtype(column):  # text, as read_csv gives it
-            kept = column.where(~column.isin(MISSING_TOKENS))
-            column = pd.Series(kept, index=column.index, dtype=str)
+            column = _as_csv_text(column.astype(object).where(~column.isin(MISSING_TOKENS)))
+        elif pd.api.types.is_object_dtype(column):  # text with empty values, before pandas 2.2
+            column = column.where(~column.isin(MISSING_TOKENS))
         frame[name] = column
     return frame
 

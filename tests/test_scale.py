@@ -21,8 +21,8 @@ import pytest
 import yaml
 
 from tests import datasets
-from tests.suite import Background, free_port, http, render, run, wait_for_http
-from tests.test_your_data import same_answer, typed, value
+from tests.suite import Background, free_port, render, run, wait_for_http
+from tests.test_your_data import same_answer, serve, value
 
 pytestmark = pytest.mark.slow
 
@@ -161,31 +161,6 @@ def journey(project: Path, tmp_path: Path, gcs: dict[str, str]) -> None:
     for record, answer in zip(records, answers["predictions"], strict=True):
         expected = {k: "" if v is None else str(v) for k, v in batch[record[table.ids[0]]].items()}
         same_answer(answer, expected, TASK)
-
-
-def serve(
-    api: Path,
-    model_uri: str,
-    env: dict[str, str],
-    records: list[dict[str, str]],
-    contract: dict[str, Any],
-    log: Path,
-) -> dict[str, Any]:
-    """Serve `model_uri`, send the records as a client would, stop; the answer."""
-    port = free_port()
-    server = Background(["make", "serve", f"PORT={port}", f"MODEL_URI={model_uri}"], api, log, env)
-    try:
-        assert wait_for_http(f"http://127.0.0.1:{port}/ready", 120, server.alive), server.output()
-        body = json.dumps({"records": [typed(r, contract) for r in records]}).encode()
-        status, _, content = http(
-            "POST", f"http://127.0.0.1:{port}/predict", body, {"content-type": "application/json"}
-        )
-    finally:
-        server.stop()
-    assert status == 200, content
-    answer: dict[str, Any] = json.loads(content)
-    assert answer["fallback"] is False
-    return answer
 
 
 # The sample's rows drawn at random into SHARDS Parquet files: data like the training data.

@@ -63,6 +63,31 @@ def same_answer(answer: dict[str, Any], row: dict[str, str], task: str) -> None:
     assert "; ".join(w["message"] for w in answer["warnings"]) == row["warnings"]
 
 
+def serve(
+    api: Path,
+    model_uri: str,
+    env: dict[str, str],
+    records: list[dict[str, str]],
+    contract: dict[str, Any],
+    log: Path,
+) -> dict[str, Any]:
+    """Serve `model_uri`, send the records as a client would, stop; the answer."""
+    port = free_port()
+    server = Background(["make", "serve", f"PORT={port}", f"MODEL_URI={model_uri}"], api, log, env)
+    try:
+        assert wait_for_http(f"http://127.0.0.1:{port}/ready", 120, server.alive), server.output()
+        body = json.dumps({"records": [typed(r, contract) for r in records]}).encode()
+        status, _, content = http(
+            "POST", f"http://127.0.0.1:{port}/predict", body, {"content-type": "application/json"}
+        )
+    finally:
+        server.stop()
+    assert status == 200, content
+    answer: dict[str, Any] = json.loads(content)
+    assert answer["fallback"] is False
+    return answer
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize(("task", "framework"), CASES, ids=[f"{t}-{f}" for t, f in CASES])
 def test_a_team_brings_its_own_table(task: str, framework: str, tmp_path: Path) -> None:
@@ -126,24 +151,7 @@ def test_a_team_brings_its_own_table(task: str, framework: str, tmp_path: Path) 
     )["contract"]
     with new_csv.open(encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))[:25]
-    port = free_port()
-    server = Background(
-        ["make", "serve", f"PORT={port}", f"MODEL_URI={champion}"],
-        api,
-        tmp_path / f"serve-{task}.log",
-        env=registry,
-    )
-    try:
-        assert wait_for_http(f"http://127.0.0.1:{port}/ready", 120, server.alive), server.output()
-        body = json.dumps({"records": [typed(r, contract) for r in rows]}).encode()
-        status, _, content = http(
-            "POST", f"http://127.0.0.1:{port}/predict", body, {"content-type": "application/json"}
-        )
-    finally:
-        server.stop()
-    assert status == 200, content
-    served = json.loads(content)
-    assert served["fallback"] is False
+    served = serve(api, champion, registry, rows, contract, tmp_path / f"serve-{task}.log")
     assert (served["model_name"], served["model_version"]) == (NAME, real.rsplit("/", 1)[1])
     for row, answer in zip(rows, served["predictions"], strict=True):
         assert all(answer[name] == row[name] for name in table.ids)  # its ids come back

@@ -48,8 +48,8 @@ lock-templates: install ## Remake the uv.lock every render ships, one per answer
 	$(VENV_BIN)/python -m tests.locks $(if $(UPGRADE),--upgrade) $(if $(ONLY),--only $(ONLY))
 
 lint: install ## Lint the suite's own code
-	$(VENV_BIN)/ruff check hooks tests bench
-	$(VENV_BIN)/ruff format --check hooks tests bench
+	$(VENV_BIN)/ruff check hooks tests bench templates/shared/mlops_templates_cache.py
+	$(VENV_BIN)/ruff format --check hooks tests bench templates/shared/mlops_templates_cache.py
 
 clean: ## Remove build outputs and the environments
 	rm -rf build .venv .venv-infra .tools .pytest_cache

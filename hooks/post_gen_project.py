@@ -13,12 +13,11 @@ temporary folder would mislead.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shlex
 import sys
-import tempfile
+import zlib
 from collections.abc import Collection
 from pathlib import Path
 
@@ -26,10 +25,14 @@ from pathlib import Path
 OUTPUT_DIR = {{ cookiecutter.get("_output_dir", "") | jsonify }}  # noqa: F821  # fmt: skip
 
 
-def existing_empty_folders_file(root: Path) -> Path:
-    """Where pre_gen_project noted the empty folders the render found (same name there)."""
-    digest = hashlib.sha256(str(root.resolve()).encode()).hexdigest()[:16]
-    return Path(tempfile.gettempdir()) / f"mlops-templates-empty-folders-{digest}.json"
+def existing_empty_folders_file(root: Path, folder: Path | None = None) -> Path:
+    """Where the empty folders a render found are noted: beside this hook's rendered copy, in
+    the temp folder cookiecutter runs both hooks from (the other hook names it the same)."""
+    folder = folder or Path(__file__).resolve().parent
+    return (
+        folder
+        / f"mlops-templates-empty-folders-{zlib.crc32(str(root.resolve()).encode()):08x}.json"
+    )
 
 
 def users_empty_folders(root: Path) -> set[Path]:
@@ -73,7 +76,7 @@ def forget_this_copy() -> None:
     """Delete the rendered copy of this hook that cookiecutter (2.7) runs from the system
     temp folder and never removes: it holds the answers, and every render left two."""
     me = Path(__file__).resolve()
-    if me.parent == Path(tempfile.gettempdir()).resolve() and me.name.startswith("tmp"):
+    if me.name.startswith("tmp") and me.suffix == ".py":  # NamedTemporaryFile's name, not ours
         me.unlink(missing_ok=True)
 
 

@@ -11,14 +11,13 @@ an existing project, -f) in the system temp folder, so the post-gen tidy-up keep
 
 from __future__ import annotations
 
-import hashlib
 import json
 import keyword
 import os
 import re
 import sys
-import tempfile
 import unicodedata
+import zlib
 from pathlib import Path
 
 # JSON is a Python literal once these three names exist; jsonify escapes every value.
@@ -128,10 +127,14 @@ def problems(answers: dict[str, object], given: dict[str, object] | None = None)
     return found
 
 
-def existing_empty_folders_file(root: Path) -> Path:
-    """Where the empty folders a render found are noted (post_gen_project reads the same)."""
-    digest = hashlib.sha256(str(root.resolve()).encode()).hexdigest()[:16]
-    return Path(tempfile.gettempdir()) / f"mlops-templates-empty-folders-{digest}.json"
+def existing_empty_folders_file(root: Path, folder: Path | None = None) -> Path:
+    """Where the empty folders a render found are noted: beside this hook's rendered copy, in
+    the temp folder cookiecutter runs both hooks from (the other hook names it the same)."""
+    folder = folder or Path(__file__).resolve().parent
+    return (
+        folder
+        / f"mlops-templates-empty-folders-{zlib.crc32(str(root.resolve()).encode()):08x}.json"
+    )
 
 
 def note_empty_folders(root: Path) -> list[str]:
@@ -149,7 +152,7 @@ def forget_this_copy() -> None:
     """Delete the rendered copy of this hook that cookiecutter (2.7) runs from the system
     temp folder and never removes: it holds the answers, and every render left two."""
     me = Path(__file__).resolve()
-    if me.parent == Path(tempfile.gettempdir()).resolve() and me.name.startswith("tmp"):
+    if me.name.startswith("tmp") and me.suffix == ".py":  # NamedTemporaryFile's name, not ours
         me.unlink(missing_ok=True)
 
 

@@ -10,10 +10,12 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import types
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
+from cookiecutter.environment import StrictEnvironment
 from cookiecutter.main import cookiecutter
 
 REPO = Path(__file__).resolve().parent.parent
@@ -108,6 +110,19 @@ def render_cli(
         *(f"{key}={value}" for key, value in answers.items()),
     ]
     return subprocess.run(command, capture_output=True, text=True, check=False, env=clean_env())
+
+
+def hook_source(name: str, context: dict[str, object]) -> str:
+    """The hook's Python source as cookiecutter's own Jinja environment renders it."""
+    env = StrictEnvironment(context={"cookiecutter": context})
+    return env.from_string((REPO / "hooks" / f"{name}.py").read_text()).render(cookiecutter=context)
+
+
+def load_hook(name: str, context: dict[str, object]) -> types.ModuleType:
+    """Render a hook and import the result."""
+    module = types.ModuleType(name)
+    exec(compile(hook_source(name, context), name, "exec"), module.__dict__)
+    return module
 
 
 def clean_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:

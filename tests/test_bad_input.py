@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import hashlib
 import tempfile
 from pathlib import Path
 
 import pytest
 from cookiecutter.exceptions import FailedHookException, OutputDirExistsException
 
-from tests.suite import MENU, TEMPLATES_DIR, render, render_cli
+from tests.suite import MENU, TEMPLATES_DIR, load_hook, render, render_cli
 
 READY = [t for t in MENU if (TEMPLATES_DIR / t / "cookiecutter.json").exists()]
 
@@ -86,10 +85,8 @@ def test_overwrite_keeps_the_users_empty_folders(out: Path) -> None:
     assert (project / "notebooks").is_dir()
     assert not (project / ".github").exists()
     # The hooks' note of the user's empty folders is read once and removed.
-    digest = hashlib.sha256(str(project.resolve()).encode()).hexdigest()[:16]
-    assert not (
-        Path(tempfile.gettempdir()) / f"mlops-templates-empty-folders-{digest}.json"
-    ).exists()
+    note = load_hook("post_gen_project", {"project_slug": project.name}).existing_empty_folders_file
+    assert not note(project, Path(tempfile.gettempdir())).exists()
 
 
 def snapshot(root: Path) -> dict[str, bytes]:

@@ -175,10 +175,16 @@ def test_generated_ci_runs_cruft_check_only_as_a_warning(template: str, out: Pat
 
 @pytest.mark.parametrize("template", READY)
 def test_template_links_are_symlinks_to_the_shared_partials_and_hooks(template: str) -> None:
-    """Each template reaches the partials and hooks through relative symlinks, which git
-    stores and cruft's clone restores, so `--directory templates/<name>` renders alone."""
+    """Each template reaches the partials, the hooks and its Jinja extension through relative
+    symlinks, which git stores and cruft's clone restores, so `--directory templates/<name>`
+    renders alone."""
     root = TEMPLATES_DIR / template
-    for link, target in (("templates", TEMPLATES_DIR / "shared"), ("hooks", REPO / "hooks")):
+    links = {
+        "templates": TEMPLATES_DIR / "shared",
+        "hooks": REPO / "hooks",
+        "mlops_templates_cache.py": TEMPLATES_DIR / "shared" / "mlops_templates_cache.py",
+    }
+    for link, target in links.items():
         assert (root / link).is_symlink(), f"{template}/{link} is not a symlink"
         assert not Path((root / link).readlink()).is_absolute(), f"{template}/{link} is absolute"
         assert (root / link).resolve() == target.resolve()

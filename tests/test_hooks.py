@@ -10,9 +10,8 @@ import types
 from pathlib import Path
 
 import pytest
-from cookiecutter.environment import StrictEnvironment
 
-from tests.suite import REPO, clean_env
+from tests.suite import REPO, clean_env, hook_source, load_hook
 
 GOOD = {
     "project_name": "Churn Model",
@@ -23,19 +22,6 @@ GOOD = {
     "author_email": "ds@example.com",
     "_reserved_names": ["fastapi", "kfp"],
 }
-
-
-def hook_source(name: str, context: dict[str, object]) -> str:
-    """The hook's Python source as cookiecutter's own Jinja environment renders it."""
-    env = StrictEnvironment(context={"cookiecutter": context})
-    return env.from_string((REPO / "hooks" / f"{name}.py").read_text()).render(cookiecutter=context)
-
-
-def load_hook(name: str, context: dict[str, object]) -> types.ModuleType:
-    """Render a hook and import the result."""
-    module = types.ModuleType(name)
-    exec(compile(hook_source(name, context), name, "exec"), module.__dict__)
-    return module
 
 
 @pytest.fixture

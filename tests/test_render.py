@@ -10,6 +10,8 @@ from pathlib import Path
 import hcl2
 import pytest
 import yaml
+from cookiecutter.environment import StrictEnvironment
+from jinja2 import FileSystemLoader
 
 from tests.suite import (
     MENU,
@@ -256,3 +258,43 @@ def test_pipeline_without_tracking_never_mentions_it(out: Path) -> None:
         if re.search(r"\btrack", path.read_text(encoding="utf-8"))
     ]
     assert mentions == []
+
+
+def tree_bytes(root: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(root)): p.read_bytes() for p in root.rglob("*") if p.is_file()}
+
+
+def test_the_render_cache_changes_no_byte(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Jinja's compiled templates are kept between renders (mlops_templates_cache.py): a
+    render from the cache, one that fills it and one that cannot keep it are the same files."""
+    cache_home = tmp_path / "cache"
+    monkeypatch.setenv("XDG_CACHE_HOME", str(cache_home))
+    first = tree_bytes(render("pipeline", tmp_path / "cold"))
+    kept = list((cache_home / "mlops-templates" / "jinja").iterdir())
+    assert len(kept) > 100  # the files, their partials, the paths, the answers and the hooks
+    assert tree_bytes(render("pipeline", tmp_path / "warm")) == first
+    (tmp_path / "not-a-folder").write_text("")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "not-a-folder"))
+    assert tree_bytes(render("pipeline", tmp_path / "uncached")) == first
+
+
+def test_an_edited_template_is_compiled_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A cached entry is used only for the very source it was compiled from."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.syspath_prepend(str(TEMPLATES_DIR / "shared"))
+    (tmp_path / "t").mkdir()
+    page = tmp_path / "t" / "page.txt"
+
+    def rendered_page() -> str:
+        context = {"cookiecutter": {"_extensions": ["mlops_templates_cache.RenderCache"]}}
+        env = StrictEnvironment(context=context, loader=FileSystemLoader(str(tmp_path / "t")))
+        return env.get_template("page.txt").render(x=1) + env.from_string(page.read_text()).render(
+            x=2
+        )
+
+    page.write_text("a{{ x }}")
+    assert rendered_page() == "a1a2"
+    page.write_text("b{{ x }}")
+    assert rendered_page() == "b1b2"

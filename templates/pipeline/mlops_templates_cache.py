@@ -1,0 +1,1 @@
+../shared/mlops_templates_cache.py

@@ -16,9 +16,18 @@ import uuid
     load_contract,
     parse_contract,
 )
+from {{ cookiecutter.package_name }}.local_tasks import keep_helpers
 from {{ cookiecutter.package_name }}.ops.config import get_settings
 from {{ cookiecutter.package_name }}.steps.io import read_table{% endblock %}
 {%- block fixtures %}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _runs_share_their_helpers() -> Iterator[None]:
+    """A test process's local runs hand their warm helpers on (local_tasks.keep_helpers): the
+    libraries load once per environment, not once per run."""
+    with keep_helpers():
+        yield
 
 
 @pytest.fixture

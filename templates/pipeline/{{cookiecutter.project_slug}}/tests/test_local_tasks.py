@@ -13,11 +13,15 @@ import pytest
 from kfp import dsl
 from kfp.local.subprocess_task_handler import replace_python_executable, run_local_subprocess
 
+from {{ cookiecutter.package_name }} import local_tasks
 from {{ cookiecutter.package_name }}.local_tasks import (
     WarmStarter,
     helper_for,
+    keep_helpers,
     lightweight_task,
+    warm_tasks,
 )
+from {{ cookiecutter.package_name }}.ops.config import ENV_PREFIX
 
 
 @dsl.component(base_image="python:3.11", install_kfp_package=False)  # type: ignore[untyped-decorator]
@@ -92,3 +96,34 @@ def test_a_warm_task_runs_as_its_own_process(
     finally:
         starter.close()
     assert starter.run(command_of("hello", out), dict(os.environ)) is None
+
+
+def test_kept_helpers_go_to_the_next_run_of_the_same_environment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Inside keep_helpers, a run takes over the helpers the last one left when the environment
+    is the same (the project's own settings aside); otherwise, and at the block's end, they
+    stop. Outside it, a run's helpers stop with the run."""
+
+    monkeypatch.setattr(local_tasks, "_keeping", False)  # not the session's (conftest.py)
+    monkeypatch.setattr(local_tasks, "_kept", [])
+
+    def helpers_of_a_run() -> WarmStarter:
+        with warm_tasks() as starter:
+            assert starter is not None
+            assert starter.alive
+            return starter
+
+    with keep_helpers():
+        first = helpers_of_a_run()
+        assert first.alive  # left for the next run
+        monkeypatch.setenv(f"{ENV_PREFIX}RANDOM_SEED", "7")  # the project's: not the helpers'
+        with keep_helpers():  # nested: the outer block decides when they stop
+            assert helpers_of_a_run() is first
+        assert first.alive
+        monkeypatch.setenv("HOME", "/elsewhere")  # a library may read it when imported
+        other = helpers_of_a_run()
+        assert other is not first
+        assert not first.alive
+    assert not other.alive
+    assert not helpers_of_a_run().alive

@@ -10,7 +10,9 @@ arguments; only the imports are already done. On Vertex AI, every task is its ow
 usual: nothing here runs there.
 
 A command that is not a lightweight Python component's (or a helper that died) runs the usual
-way, a new interpreter. The `local_warm_start` setting turns the helper off.
+way, a new interpreter. The `local_warm_start` setting turns the helper off. A run stops its
+helpers at its end; within `keep_helpers()` (a notebook's loop of runs, the tests' session) the
+next run in the same environment takes them over instead of loading the libraries again.
 """
 
 from __future__ import annotations
@@ -196,6 +198,12 @@ class WarmStarter:
         self.helpers = {name: Helper(name) for name in PRELOAD}
         self.tasks = 0  # how many tasks started warm
 
+    @property
+    def alive(self) -> bool:
+        return all(
+            h.process is not None and h.process.poll() is None for h in self.helpers.values()
+        )
+
     def run(self, command: Sequence[str], env: Mapping[str, str]) -> int | None:
         """Run the task in a warm child and print its output; None when it cannot."""
         task = lightweight_task(command)
@@ -226,6 +234,50 @@ class WarmStarter:
             helper.close()
 
 
+Environment = frozenset[tuple[str, str]]
+# The helpers a finished run left for the next (inside keep_helpers()), and the environment
+# they were started in: they are taken over only under the same one. One set at most.
+_kept: list[tuple[Environment, WarmStarter]] = []
+_keeping = False
+
+
+def _environment() -> Environment:
+    """What the helpers' libraries may have read when they were imported: the environment,
+    except this project's own settings (the helpers never import the project)."""
+    from {{ cookiecutter.package_name }}.ops.config import ENV_PREFIX
+
+    return frozenset((k, v) for k, v in os.environ.items() if not k.startswith(ENV_PREFIX))
+
+
+def _stop_kept() -> None:
+    while _kept:
+        _kept.pop()[1].close()
+
+
+@contextlib.contextmanager
+def keep_helpers() -> Iterator[None]:
+    """Within the block, a run leaves its helpers to the next run instead of stopping them;
+    they stop at the block's end."""
+    global _keeping  # one switch for the process, as the helpers are
+    outer, _keeping = _keeping, True
+    try:
+        yield
+    finally:
+        _keeping = outer
+        if not outer:
+            _stop_kept()
+
+
+def _starter(environment: Environment) -> WarmStarter:
+    """The helpers a previous run left under this environment, else new ones."""
+    if _kept and _kept[0][0] == environment and _kept[0][1].alive:
+        starter = _kept.pop()[1]
+        starter.tasks = 0
+        return starter
+    _stop_kept()  # another environment's: two sets of helpers would hold twice the memory
+    return WarmStarter()
+
+
 @contextlib.contextmanager
 def warm_tasks(enabled: bool = True) -> Iterator[WarmStarter | None]:
     """Within the block, KFP's local runner starts its tasks warm (when `enabled`)."""
@@ -234,7 +286,8 @@ def warm_tasks(enabled: bool = True) -> Iterator[WarmStarter | None]:
         return
     from kfp.local import subprocess_task_handler as handler
 
-    starter = WarmStarter()
+    environment = _environment()
+    starter = _starter(environment)
     cold = handler.run_local_subprocess
 
     def run(full_command: list[str], env_vars: dict[str, str] | None = None) -> int:
@@ -246,7 +299,11 @@ def warm_tasks(enabled: bool = True) -> Iterator[WarmStarter | None]:
         yield starter
     finally:
         handler.run_local_subprocess = cold
-        starter.close()
+        if _keeping and starter.alive:
+            _stop_kept()  # those of a run nested in this one, or of another environment
+            _kept.append((environment, starter))
+        else:
+            starter.close()
 
 
 if __name__ == "__main__":

@@ -142,10 +142,19 @@ def merge_step_resources(value: Any) -> dict[str, StepResources]:
 def size(task: Any, step: str, resources: Mapping[str, StepResources] | None) -> Any:
     """Set a KFP task's limits from `resources[step]` (the defaults when None); return it."""
     chosen = (resources or DEFAULT_STEP_RESOURCES)[step]
-    task.set_cpu_limit(chosen.cpu).set_memory_limit(chosen.memory)
-    if chosen.accelerator:
-        task.set_accelerator_type(chosen.accelerator)
-        task.set_accelerator_limit(chosen.accelerator_count)
+    if task.container_spec is None:
+        raise ValueError(f"{step}: only a single step's task has a machine")
+    # Each KFP setter first checks that very thing, naming its caller with inspect.stack(),
+    # which reads the source of every frame on the stack: 0.5 s of every import of the
+    # pipelines (32 calls), paid by each `make run`. The setters themselves are KFP's.
+    task._ensure_container_spec_exists = lambda: None
+    try:
+        task.set_cpu_limit(chosen.cpu).set_memory_limit(chosen.memory)
+        if chosen.accelerator:
+            task.set_accelerator_type(chosen.accelerator)
+            task.set_accelerator_limit(chosen.accelerator_count)
+    finally:
+        del task._ensure_container_spec_exists
     return task
 
 

@@ -174,6 +174,9 @@ def parse_params(pairs: Sequence[str]) -> dict[str, str]:
 
 
 def _run(args: argparse.Namespace, settings: Settings) -> int:
+    from {{ cookiecutter.package_name }}.local_tasks import start_early
+
+    start_early(settings.local_warm_start)  # first: the libraries load while kfp imports
     from {{ cookiecutter.package_name }} import local_run
 
     if args.output_dir:
@@ -288,6 +291,9 @@ def drift_lines(drift: dict[str, Any] | None, page: Path | None) -> list[str]:
 
 
 def _monitor(args: argparse.Namespace, settings: Settings) -> int:
+    from {{ cookiecutter.package_name }}.local_tasks import start_early
+
+    start_early(settings.local_warm_start)  # first: the libraries load while kfp imports
     from {{ cookiecutter.package_name }} import local_run
     from {{ cookiecutter.package_name }}.drift import ALERT
     from {{ cookiecutter.package_name }}.served import parse_since

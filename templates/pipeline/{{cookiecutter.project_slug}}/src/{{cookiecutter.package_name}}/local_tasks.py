@@ -268,6 +268,15 @@ def keep_helpers() -> Iterator[None]:
             _stop_kept()
 
 
+def start_early(enabled: bool = True) -> None:
+    """Start the helpers now, for the run this process is about to start (warm_tasks takes
+    them over): their libraries load while the command imports its own. If no run follows,
+    they stop when the process ends."""
+    if enabled and not _kept:
+        _kept.append((_environment(), WarmStarter()))
+        atexit.register(_stop_kept)
+
+
 def _starter(environment: Environment) -> WarmStarter:
     """The helpers a previous run left under this environment, else new ones."""
     if _kept and _kept[0][0] == environment and _kept[0][1].alive:

@@ -33,7 +33,7 @@ def render_figures(templates: list[str], runs: int) -> list[Figure]:
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         floor = minimal_template(root)
-        env = clean_env({"XDG_CACHE_HOME": str(root / "cache")})
+        env = clean_env({"MLOPS_TEMPLATES_CACHE": str(root / "cache")})
 
         def once(args: list[str], empty_cache: bool = False) -> float:
             out = root / "out"

@@ -10,11 +10,13 @@ import pytest
 
 @pytest.fixture(scope="session", autouse=True)
 def _quiet_cookiecutter(tmp_path_factory: pytest.TempPathFactory) -> None:
-    """Keep cookiecutter's replay files and clones out of the user's home directory."""
+    """Keep cookiecutter's replay files and clones, and the renders' Jinja cache (each of the
+    suite's template copies is a new path, so new entries), out of the user's home."""
     home = tmp_path_factory.mktemp("cookiecutter-home")
     config = home / "config.yaml"
     config.write_text(f"cookiecutters_dir: {home / 'clones'}\nreplay_dir: {home / 'replay'}\n")
     os.environ["COOKIECUTTER_CONFIG"] = str(config)
+    os.environ["MLOPS_TEMPLATES_CACHE"] = str(home / "jinja")
 
 
 @pytest.fixture

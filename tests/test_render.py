@@ -267,14 +267,14 @@ def tree_bytes(root: Path) -> dict[str, bytes]:
 def test_the_render_cache_changes_no_byte(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Jinja's compiled templates are kept between renders (mlops_templates_cache.py): a
     render from the cache, one that fills it and one that cannot keep it are the same files."""
-    cache_home = tmp_path / "cache"
-    monkeypatch.setenv("XDG_CACHE_HOME", str(cache_home))
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("MLOPS_TEMPLATES_CACHE", str(cache))
     first = tree_bytes(render("pipeline", tmp_path / "cold"))
-    kept = list((cache_home / "mlops-templates" / "jinja").iterdir())
+    kept = list(cache.iterdir())
     assert len(kept) > 100  # the files, their partials, the paths, the answers and the hooks
     assert tree_bytes(render("pipeline", tmp_path / "warm")) == first
     (tmp_path / "not-a-folder").write_text("")
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "not-a-folder"))
+    monkeypatch.setenv("MLOPS_TEMPLATES_CACHE", str(tmp_path / "not-a-folder" / "jinja"))
     assert tree_bytes(render("pipeline", tmp_path / "uncached")) == first
 
 
@@ -282,7 +282,7 @@ def test_an_edited_template_is_compiled_again(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A cached entry is used only for the very source it was compiled from."""
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.setenv("MLOPS_TEMPLATES_CACHE", str(tmp_path / "cache"))
     monkeypatch.syspath_prepend(str(TEMPLATES_DIR / "shared"))
     (tmp_path / "t").mkdir()
     page = tmp_path / "t" / "page.txt"

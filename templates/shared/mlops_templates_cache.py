@@ -9,8 +9,8 @@ for `from_string`, which compiles paths, answers and hooks and which Jinja never
 
 Entries are keyed by source (a path's text) or by template name and file (checked against the
 source's checksum): an edited template recompiles, a stale entry is never used. The cache is
-one folder per user, `$XDG_CACHE_HOME/mlops-templates/jinja` (else `~/.cache/...`); deleting it
-is always safe. If it cannot be created or written, renders compile as before and never fail.
+one folder per user, `$XDG_CACHE_HOME/mlops-templates/jinja` (else `~/.cache/...`), or
+`$MLOPS_TEMPLATES_CACHE`; deleting it is always safe. If it cannot be created or written, renders compile as before and never fail.
 """
 
 from __future__ import annotations
@@ -26,6 +26,9 @@ from jinja2.ext import Extension
 
 
 def cache_folder() -> Path:
+    """`$MLOPS_TEMPLATES_CACHE` if set, else the user's cache folder's `mlops-templates/jinja`."""
+    if chosen := os.environ.get("MLOPS_TEMPLATES_CACHE"):
+        return Path(chosen)
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
     return Path(base) / "mlops-templates" / "jinja"
 

@@ -9,8 +9,9 @@ for `from_string`, which compiles paths, answers and hooks and which Jinja never
 
 Entries are keyed by source (a path's text) or by template name and file (checked against the
 source's checksum): an edited template recompiles, a stale entry is never used. The cache is
-one folder per user, `$XDG_CACHE_HOME/mlops-templates/jinja` (else `~/.cache/...`), or
-`$MLOPS_TEMPLATES_CACHE`; deleting it is always safe. If it cannot be created or written, renders compile as before and never fail.
+one folder per user, `$MLOPS_TEMPLATES_CACHE` if set, else `mlops-templates/jinja` under
+`$XDG_CACHE_HOME` (`~/.cache`); deleting it is always safe. If it cannot be created or
+written, renders compile as before and never fail.
 """
 
 from __future__ import annotations

@@ -1,5 +1,6 @@
 {% extends "tests/conftest.py.j2" %}
-{%- block plain_imports %}import importlib
+{%- block plain_imports %}import contextlib
+import importlib
 import os
 import socket
 import sys
@@ -16,16 +17,47 @@ import uuid
     load_contract,
     parse_contract,
 )
-from {{ cookiecutter.package_name }}.local_tasks import keep_helpers
+from {{ cookiecutter.package_name }}.expectations import configure_gx
+from {{ cookiecutter.package_name }}.local_tasks import PRELOAD, keep_helpers
 from {{ cookiecutter.package_name }}.ops.config import get_settings
 from {{ cookiecutter.package_name }}.steps.io import read_table{% endblock %}
 {%- block fixtures %}
 
 
+# What the tests import of the libraries: the tasks' (less clearml, which installs import
+# hooks: its own tests import it), kfp's compiler and Vertex AI's SDK.
+LIBRARIES = sorted(
+    {*PRELOAD["data"], *PRELOAD["model"], "kfp.compiler", "google.cloud.aiplatform"} - {"clearml"}
+)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection(session: pytest.Session) -> None:
+    """Under coverage, each test process imports LIBRARIES with coverage paused, first.
+
+    Coverage measures this project's code only, yet on Python 3.11 its tracer sees every line
+    a library runs: these imports took twice as long under it, in each of make test's
+    processes. Without coverage (make test-fast, one test file) nothing is imported ahead.
+    """
+    coverage = sys.modules.get("coverage")
+    measuring = coverage.Coverage.current() if coverage else None
+    if measuring is None or session.config.pluginmanager.has_plugin("dsession"):
+        return  # not measured, or pytest-xdist's controller, which runs no test
+    measuring.stop()
+    try:
+        for name in LIBRARIES:
+            with contextlib.suppress(ImportError):  # an extra that is not installed
+                importlib.import_module(name)
+    finally:
+        measuring.start()
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _runs_share_their_helpers() -> Iterator[None]:
     """A test process's local runs hand their warm helpers on (local_tasks.keep_helpers): the
-    libraries load once per environment, not once per run."""
+    libraries load once per environment, not once per run. GX's variable is set first: an
+    in-process validation sets it (configure_gx), which would change the environment."""
+    configure_gx()
     with keep_helpers():
         yield
 
@@ -53,12 +85,23 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     items.sort(key=lambda item: item.get_closest_marker("slow") is None)
 
 
+@pytest.fixture(scope="session")
+def session_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """HOME for the tests: one folder per test process (see _no_project_variables)."""
+    return tmp_path_factory.mktemp("home")
+
+
 @pytest.fixture(autouse=True)
-def _no_project_variables(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
+def _no_project_variables(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, session_home: Path
+) -> Iterator[None]:
     """The shell's {{ cookiecutter.__env_prefix }}* variables never reach a test; settings are re-read;
-    models are registered in the test's own folder, never in the project's registry/."""
+    models are registered in the test's own folder, never in the project's registry/. HOME
+    is a temporary folder (ClearML writes ~/.clearml), the same for the whole session: it is
+    part of the environment local runs keep their helpers for (local_tasks)."""
     for key in [k for k in os.environ if k.startswith("{{ cookiecutter.__env_prefix }}")]:
         monkeypatch.delenv(key)
+    monkeypatch.setenv("HOME", str(session_home))
     registry = str(tmp_path / "registry")
     monkeypatch.setenv("{{ cookiecutter.__env_prefix }}REGISTRY_URI", registry)
 {%- if cookiecutter.tracking == "clearml" %}
@@ -185,7 +228,6 @@ def tracking_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     path = tmp_path / "tracking"
     monkeypatch.setenv("{{ cookiecutter.__env_prefix }}TRACKING_MODE", "offline")
     monkeypatch.setenv("{{ cookiecutter.__env_prefix }}TRACKING_DIR", str(path))
-    monkeypatch.setenv("HOME", str(tmp_path / "home"))  # ClearML writes ~/.clearml
     get_settings.cache_clear()
     return path
 {%- endif %}

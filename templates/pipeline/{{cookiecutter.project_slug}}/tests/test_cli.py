@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from {{ cookiecutter.package_name }} import __version__
+from {{ cookiecutter.package_name }} import __version__, local_tasks
 from {{ cookiecutter.package_name }}.cli import EXIT_REFUSED, main
 from {{ cookiecutter.package_name }}.contract import Contract
 from {{ cookiecutter.package_name }}.framework import FRAMEWORK, Params
@@ -75,6 +75,18 @@ def test_run_refuses_missing_inputs_before_anything_runs(
     assert main(["run", "--data", str(tmp_path / "empty"), "--output-dir", str(tmp_path)]) == 2
     assert "holds no .csv or .parquet file" in capsys.readouterr().err
     assert [p.name for p in tmp_path.iterdir()] == ["empty"]
+
+
+def test_a_refused_argument_starts_no_helper(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The local run's helpers (local_tasks) start once the arguments hold, not before."""
+    monkeypatch.setattr(local_tasks, "_kept", [])  # none yet, as in a new process
+    assert main(["run", "--data", str(tmp_path / "missing.csv")]) == EXIT_REFUSED
+    no_model = ["--model-uri", str(tmp_path / "none"), "--output-dir", str(tmp_path)]
+    assert main(["run", "--pipeline", "batch-prediction", *no_model]) == EXIT_REFUSED
+    assert main(["monitor", "--source", str(tmp_path), *no_model]) == EXIT_REFUSED
+    assert local_tasks._kept == []
 
 
 def test_monitor_refuses_what_it_cannot_read_before_anything_runs(

@@ -15,6 +15,7 @@ from kfp.local.subprocess_task_handler import replace_python_executable, run_loc
 
 from {{ cookiecutter.package_name }} import local_tasks
 from {{ cookiecutter.package_name }}.local_tasks import (
+    PER_TEST,
     WarmStarter,
     helper_for,
     keep_helpers,
@@ -120,6 +121,8 @@ def test_kept_helpers_go_to_the_next_run_of_the_same_environment(
         monkeypatch.setenv(f"{ENV_PREFIX}RANDOM_SEED", "7")  # the project's: not the helpers'
         with keep_helpers():  # nested: the outer block decides when they stop
             assert helpers_of_a_run() is first
+        monkeypatch.setenv(PER_TEST, "tests/test_next.py::test_next (call)")  # pytest's
+        assert helpers_of_a_run() is first
         assert first.alive
         monkeypatch.setenv("HOME", "/elsewhere")  # a library may read it when imported
         other = helpers_of_a_run()

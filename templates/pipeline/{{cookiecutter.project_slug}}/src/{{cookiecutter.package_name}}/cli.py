@@ -174,11 +174,6 @@ def parse_params(pairs: Sequence[str]) -> dict[str, str]:
 
 
 def _run(args: argparse.Namespace, settings: Settings) -> int:
-    from {{ cookiecutter.package_name }}.local_tasks import start_early
-
-    start_early(settings.local_warm_start)  # first: the libraries load while kfp imports
-    from {{ cookiecutter.package_name }} import local_run
-
     if args.output_dir:
         settings = settings.model_copy(update={"output_dir": args.output_dir})
     if args.max_flagged_share is not None:
@@ -200,12 +195,15 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
     except DataError as error:
         fail(str(error), f"give DATA= (--data): {SOURCES}")
         return EXIT_REFUSED
-    if args.pipeline == "batch-prediction":
-        if args.model_uri.startswith("models:/"):
-            _resolve_version(args.model_uri, settings)  # refuse an unknown one before running
-        elif not Path(args.model_uri).exists():
-            fail(f"no model folder {args.model_uri!r}", "give the folder `make run` printed")
-            return EXIT_REFUSED
+    by_name = str(args.model_uri or "").startswith("models:/")
+    if args.pipeline == "batch-prediction" and not by_name and not Path(args.model_uri).exists():
+        fail(f"no model folder {args.model_uri!r}", "give the folder `make run` printed")
+        return EXIT_REFUSED
+    _start_helpers(settings)
+    from {{ cookiecutter.package_name }} import local_run
+
+    if args.pipeline == "batch-prediction" and by_name:
+        _resolve_version(args.model_uri, settings)  # refuse an unknown one before running
     print(f"{args.pipeline} pipeline on {data}", flush=True)
     sample_data = args.pipeline == "training" and _is_sample(data)
     if sample_data:
@@ -290,12 +288,15 @@ def drift_lines(drift: dict[str, Any] | None, page: Path | None) -> list[str]:
     return [*lines, f"monitoring_report: {page}", drift["line"]]
 
 
-def _monitor(args: argparse.Namespace, settings: Settings) -> int:
+def _start_helpers(settings: Settings) -> None:
+    """The command's arguments hold (a refused one starts nothing): start the local run's
+    helpers now, so that their libraries load while kfp imports."""
     from {{ cookiecutter.package_name }}.local_tasks import start_early
 
-    start_early(settings.local_warm_start)  # first: the libraries load while kfp imports
-    from {{ cookiecutter.package_name }} import local_run
-    from {{ cookiecutter.package_name }}.drift import ALERT
+    start_early(settings.local_warm_start)
+
+
+def _monitor(args: argparse.Namespace, settings: Settings) -> int:
     from {{ cookiecutter.package_name }}.served import parse_since
 
     if args.output_dir:
@@ -314,11 +315,15 @@ def _monitor(args: argparse.Namespace, settings: Settings) -> int:
     since = settings.monitoring_since if args.since is None else args.since
     parse_since(since)  # refuse a malformed window before anything runs
     uri = args.model_uri or f"models:/{settings.model_name}@champion"
-    if uri.startswith("models:/"):
-        _resolve_version(uri, settings)  # refuse an unknown one before running
-    elif not Path(uri).exists():
+    if not uri.startswith("models:/") and not Path(uri).exists():
         fail(f"no model folder {uri!r}", "give the folder `make run` printed, or a models:/ URI")
         return EXIT_REFUSED
+    _start_helpers(settings)
+    from {{ cookiecutter.package_name }} import local_run
+    from {{ cookiecutter.package_name }}.drift import ALERT
+
+    if uri.startswith("models:/"):
+        _resolve_version(uri, settings)  # refuse an unknown one before running
     print(f"monitoring {source} since {since or 'the beginning'} against {uri}", flush=True)
     try:
         result = local_run.run_monitoring(

@@ -241,12 +241,18 @@ _kept: list[tuple[Environment, WarmStarter]] = []
 _keeping = False
 
 
+# pytest sets it anew for each test, and no library reads it: a session's runs keep helpers.
+PER_TEST = "PYTEST_CURRENT_TEST"
+
+
 def _environment() -> Environment:
     """What the helpers' libraries may have read when they were imported: the environment,
-    except this project's own settings (the helpers never import the project)."""
+    except this project's own settings (the helpers never import the project) and PER_TEST."""
     from {{ cookiecutter.package_name }}.ops.config import ENV_PREFIX
 
-    return frozenset((k, v) for k, v in os.environ.items() if not k.startswith(ENV_PREFIX))
+    return frozenset(
+        (k, v) for k, v in os.environ.items() if not k.startswith(ENV_PREFIX) and k != PER_TEST
+    )
 
 
 def _stop_kept() -> None:

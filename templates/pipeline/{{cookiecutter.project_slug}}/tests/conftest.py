@@ -24,6 +24,11 @@ from {{ cookiecutter.package_name }}.steps.io import read_table{% endblock %}
 {%- block fixtures %}
 
 
+# GX offline and quiet before anything imports it, as the project's code makes it: the tests'
+# processes import it before collecting (below), and GX_ANALYTICS_ENABLED set midway by a
+# validation would change the environment the local runs keep their helpers for.
+configure_gx()
+
 # What the tests import of the libraries: the tasks' (less clearml, which installs import
 # hooks: its own tests import it), kfp's compiler and Vertex AI's SDK.
 LIBRARIES = sorted(
@@ -55,9 +60,7 @@ def pytest_collection(session: pytest.Session) -> None:
 @pytest.fixture(scope="session", autouse=True)
 def _runs_share_their_helpers() -> Iterator[None]:
     """A test process's local runs hand their warm helpers on (local_tasks.keep_helpers): the
-    libraries load once per environment, not once per run. GX's variable is set first: an
-    in-process validation sets it (configure_gx), which would change the environment."""
-    configure_gx()
+    libraries load once per environment, not once per run."""
     with keep_helpers():
         yield
 

@@ -77,15 +77,24 @@ def test_run_refuses_missing_inputs_before_anything_runs(
     assert [p.name for p in tmp_path.iterdir()] == ["empty"]
 
 
-def test_a_refused_argument_starts_no_helper(
+def test_a_refused_argument_leaves_no_helper(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The local run's helpers (local_tasks) start once the arguments hold, not before."""
+    """The local run's helpers (local_tasks) start once the arguments hold, not before; those
+    started while a registered model resolves stop when it is not there."""
     monkeypatch.setattr(local_tasks, "_kept", [])  # none yet, as in a new process
     assert main(["run", "--data", str(tmp_path / "missing.csv")]) == EXIT_REFUSED
     no_model = ["--model-uri", str(tmp_path / "none"), "--output-dir", str(tmp_path)]
     assert main(["run", "--pipeline", "batch-prediction", *no_model]) == EXIT_REFUSED
     assert main(["monitor", "--source", str(tmp_path), *no_model]) == EXIT_REFUSED
+    out = ["--output-dir", str(tmp_path)]
+    assert main(["run", "--metric", "no_such_metric", *out]) == EXIT_REFUSED
+    assert main(["run", "--param", "no_such_parameter=1", *out]) == EXIT_REFUSED
+    assert main(["run", "--param", "no_equals_sign", *out]) == EXIT_REFUSED
+    # Resolved while the helpers load (it may be a cloud registry's call): they stop with it.
+    unknown = ["--model-uri", "models:/no-such-model@champion", *out]
+    assert main(["run", "--pipeline", "batch-prediction", *unknown]) == EXIT_REFUSED
+    assert main(["monitor", "--source", str(tmp_path), *unknown]) == EXIT_REFUSED
     assert local_tasks._kept == []
 
 

@@ -199,11 +199,12 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
     if args.pipeline == "batch-prediction" and not by_name and not Path(args.model_uri).exists():
         fail(f"no model folder {args.model_uri!r}", "give the folder `make run` printed")
         return EXIT_REFUSED
-    _start_helpers(settings)
     from {{ cookiecutter.package_name }} import local_run
 
-    if args.pipeline == "batch-prediction" and by_name:
-        _resolve_version(args.model_uri, settings)  # refuse an unknown one before running
+    params = parse_params(args.param)
+    if args.pipeline == "training":  # a bad gate or hyper-parameter: refused here (ContractError)
+        local_run.training_choices(settings, args.metric, args.threshold, params)
+    _start_helpers(settings, args.model_uri if args.pipeline == "batch-prediction" else None)
     print(f"{args.pipeline} pipeline on {data}", flush=True)
     sample_data = args.pipeline == "training" and _is_sample(data)
     if sample_data:
@@ -232,7 +233,7 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
             data=data,
             metric=args.metric,
             threshold=args.threshold,
-            params=parse_params(args.param),
+            params=params,
             verbose=args.verbose,
             sample_data=sample_data,
         )
@@ -288,12 +289,22 @@ def drift_lines(drift: dict[str, Any] | None, page: Path | None) -> list[str]:
     return [*lines, f"monitoring_report: {page}", drift["line"]]
 
 
-def _start_helpers(settings: Settings) -> None:
+def _start_helpers(settings: Settings, model_uri: str | None = None) -> None:
     """The command's arguments hold (a refused one starts nothing): start the local run's
-    helpers now, so that their libraries load while kfp imports."""
-    from {{ cookiecutter.package_name }}.local_tasks import start_early
+    helpers now, so that their libraries load while kfp imports, and while a registered
+    `model_uri` (models:/) resolves, which may be a cloud registry's call. An unknown one is
+    refused, and the helpers started for it stop."""
+    from {{ cookiecutter.package_name }}.local_tasks import start_early, stop_early
 
-    start_early(settings.local_warm_start)
+    started = start_early(settings.local_warm_start)
+    if model_uri is None or not model_uri.startswith("models:/"):
+        return
+    try:
+        _resolve_version(model_uri, settings)
+    except ContractError:
+        if started:
+            stop_early()
+        raise
 
 
 def _monitor(args: argparse.Namespace, settings: Settings) -> int:
@@ -318,12 +329,10 @@ def _monitor(args: argparse.Namespace, settings: Settings) -> int:
     if not uri.startswith("models:/") and not Path(uri).exists():
         fail(f"no model folder {uri!r}", "give the folder `make run` printed, or a models:/ URI")
         return EXIT_REFUSED
-    _start_helpers(settings)
+    _start_helpers(settings, uri)
     from {{ cookiecutter.package_name }} import local_run
     from {{ cookiecutter.package_name }}.drift import ALERT
 
-    if uri.startswith("models:/"):
-        _resolve_version(uri, settings)  # refuse an unknown one before running
     print(f"monitoring {source} since {since or 'the beginning'} against {uri}", flush=True)
     try:
         result = local_run.run_monitoring(

@@ -223,19 +223,17 @@ def run_training(
     return replace(result, warm_tasks=starter.tasks if starter else 0)
 
 
-def training_arguments(
+def training_choices(
     settings: Settings,
-    data: str | Path | None,
     metric: str | None = None,
     threshold: float | None = None,
     params: dict[str, str] | None = None,
-    sample_data: bool = False,
-) -> tuple[dict[str, Any], Path]:
-    """The training pipeline's arguments of a local run (the gate and every candidate
-    checked first), and the folder its model is exported to."""
+) -> tuple[str, float, list[dict[str, str]]]:
+    """The run's gate (metric, threshold) and candidates, each checked against the contract
+    and the model (a ContractError names the bad one). Light, without kfp or the model's
+    library: the CLI refuses a bad choice with it before the helpers load those."""
     from {{ cookiecutter.package_name }}.contract import load_contract
     from {{ cookiecutter.package_name }}.model import params_from
-    from {{ cookiecutter.package_name }}.pipelines import TRAINING_PIPELINE
     from {{ cookiecutter.package_name }}.steps.evaluate import resolve_gate
     from {{ cookiecutter.package_name }}.steps.train import candidate_grid
 
@@ -247,6 +245,22 @@ def training_arguments(
     candidates = candidate_grid(settings.candidate_values, params or {})
     for candidate in candidates:
         params_from(candidate)  # refuse a bad hyper-parameter before anything runs
+    return metric, threshold, candidates
+
+
+def training_arguments(
+    settings: Settings,
+    data: str | Path | None,
+    metric: str | None = None,
+    threshold: float | None = None,
+    params: dict[str, str] | None = None,
+    sample_data: bool = False,
+) -> tuple[dict[str, Any], Path]:
+    """The training pipeline's arguments of a local run (the gate and every candidate
+    checked first), and the folder its model is exported to."""
+    from {{ cookiecutter.package_name }}.pipelines import TRAINING_PIPELINE
+
+    metric, threshold, candidates = training_choices(settings, metric, threshold, params)
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S-%f")
     export_dir = settings.output_dir.resolve() / "models" / f"{TRAINING_PIPELINE}-{stamp}"
     arguments = {

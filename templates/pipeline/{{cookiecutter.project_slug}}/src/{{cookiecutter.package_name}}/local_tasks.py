@@ -274,13 +274,21 @@ def keep_helpers() -> Iterator[None]:
             _stop_kept()
 
 
-def start_early(enabled: bool = True) -> None:
+def start_early(enabled: bool = True) -> bool:
     """Start the helpers now, for the run this process is about to start (warm_tasks takes
     them over): their libraries load while the command imports its own. If no run follows,
-    they stop when the process ends."""
-    if enabled and not _kept:
-        _kept.append((_environment(), WarmStarter()))
-        atexit.register(_stop_kept)
+    they stop when the process ends, or at `stop_early()`. True when it started them (False:
+    turned off, or a previous run's are kept)."""
+    if not enabled or _kept:
+        return False
+    _kept.append((_environment(), WarmStarter()))
+    atexit.register(_stop_kept)
+    return True
+
+
+def stop_early() -> None:
+    """Stop the helpers start_early() started: the run they were for is refused."""
+    _stop_kept()
 
 
 def _starter(environment: Environment) -> WarmStarter:

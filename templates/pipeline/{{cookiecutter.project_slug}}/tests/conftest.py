@@ -63,7 +63,7 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     """A pytest-xdist worker (-n auto) ends here, without Python's teardown of its modules.
 
     Its results and coverage reached the controller when its session finished. Tearing down
-    the libraries it loaded (some 4,000 modules) took 2 to 3 s per worker, which make test
+    the libraries it loaded (some 6,000 modules) took 2 to 3 s per worker, which make test
     waited for and which checks nothing. Exit handlers still run (kept helpers stop)."""
     output = getattr(config, "workeroutput", None)
     if output is None:

@@ -18,7 +18,7 @@ import uuid
     load_contract,
     parse_contract,
 )
-from {{ cookiecutter.package_name }}.expectations import configure_gx
+from {{ cookiecutter.package_name }}.gx_setup import configure_gx
 from {{ cookiecutter.package_name }}.local_tasks import PRELOAD, keep_helpers
 from {{ cookiecutter.package_name }}.ops.config import get_settings
 from {{ cookiecutter.package_name }}.steps.io import read_table{% endblock %}

@@ -7,6 +7,9 @@ so these tests hold for whatever data the project has.
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
+import textwrap
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -243,3 +246,33 @@ def test_unknown_suite_is_refused() -> None:
     assert set(SUITES) == {"training", "features", "predictions"}
     with pytest.raises(ValueError, match="unknown expectation suite"):
         get_suite("nope")
+
+
+@pytest.mark.slow  # a new interpreter, importing GX
+def test_gx_validates_without_loading_what_it_does_not_use(
+    sample_path: Path, tmp_path: Path
+) -> None:
+    """After configure_gx, a validation of the sample leaves each DEFERRED module unloaded;
+    used, each loads whole, and GX's import alone fails on nothing."""
+    code = textwrap.dedent(
+        f"""
+        import importlib, json, sys, types
+        from {{ cookiecutter.package_name }}.gx_setup import DEFERRED, configure_gx
+        from {{ cookiecutter.package_name }}.steps.validate import validate_file
+
+        configure_gx()
+        report = validate_file({str(sample_path)!r}, "training", {str(tmp_path / "r.json")!r})
+        loaded = lambda: [type(sys.modules[n]) is types.ModuleType for n in DEFERRED]
+        before = loaded()
+        for name in DEFERRED:  # imported and read as any code would
+            public = [n for n in dir(importlib.import_module(name)) if not n.startswith("_")]
+            assert public, name
+        print(json.dumps([report.success, before, loaded()]))
+        """
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    success, before, after = json.loads(done.stdout.splitlines()[-1])
+    assert success
+    assert before == [False, False]
+    assert after == [True, True]

@@ -13,8 +13,6 @@ GX is imported inside the functions: importing this module stays cheap.
 
 from __future__ import annotations
 
-import logging
-import os
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -25,21 +23,13 @@ from {{ cookiecutter.package_name }}.contract import (
     Contract,
     load_contract,
 )
+from {{ cookiecutter.package_name }}.gx_setup import configure_gx
 
 if TYPE_CHECKING:
     from great_expectations import ExpectationSuite
     from great_expectations.expectations import Expectation
 
 MIN_TRAINING_ROWS = 20  # fewer rows cannot be split into a training and a test part
-
-
-def configure_gx() -> None:
-    """Call before the first GX import: offline and quiet."""
-    # Older GX 1.x releases sent usage statistics (PostHog) unless GX_ANALYTICS_ENABLED=false;
-    # recent ones have no analytics module, and the variable is then ignored. Set it anyway.
-    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
-    # GX logs INFO chatter at import (great_expectations._docs_decorators).
-    logging.getLogger("great_expectations").setLevel(logging.WARNING)
 
 
 def feature_expectations(contract: Contract, min_rows: int, values: bool) -> list[Expectation]:

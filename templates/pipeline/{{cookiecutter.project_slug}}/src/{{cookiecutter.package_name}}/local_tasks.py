@@ -4,10 +4,11 @@ A task of `SubprocessRunner` is a new interpreter running `python -m kfp.dsl.exe
 it imports pandas, scikit-learn, Great Expectations{% if cookiecutter.tracking == "clearml" %}, ClearML{% endif %}... afresh, seconds each time, for work
 that takes milliseconds on a sample. Here one helper process imports those libraries once (the
 third-party ones only: never this project's modules, which each task imports itself, as a
-fresh interpreter would) and forks a child for each task. The child is a new process with the
-task's own environment, working directory and output, running the same executor with the same
-arguments; only the imports are already done. On Vertex AI, every task is its own container as
-usual: nothing here runs there.
+fresh interpreter would; only `gx_setup.py`, standard library only, prepares GX's import) and
+forks a child for each task. The child is a new process with the task's own environment,
+working directory and output, running the same executor with the same arguments; only the
+imports are already done. On Vertex AI, every task is its own container as usual: nothing here
+runs there.
 
 A command that is not a lightweight Python component's (or a helper that died) runs the usual
 way, a new interpreter. The `local_warm_start` setting turns the helper off. A run stops its
@@ -30,6 +31,8 @@ import traceback
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
+
+from {{ cookiecutter.package_name }}.gx_setup import configure_gx
 
 # The third-party libraries the tasks import, in two helpers that load them at the same time
 # (on two cores): the data's tasks', and the model's. A library that is not installed (an
@@ -124,7 +127,8 @@ def serve(helper: str) -> None:
     """A helper: load its libraries, then fork a child per task request (one JSON line in,
     one JSON line out: its exit code), until its input closes."""
     os.environ["_KFP_RUNTIME"] = "true"
-    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")  # expectations.configure_gx's
+    if "great_expectations" in PRELOAD[helper]:
+        configure_gx()  # as the tasks do before their first GX import
     if helper != FIRST:  # the first task's helper gets the cores first: the others have time
         os.nice(NICE)
     for name in PRELOAD[helper]:

@@ -28,7 +28,8 @@ from {{ cookiecutter.package_name }}.contract import (
     ContractError,
     load_contract,
 )
-from {{ cookiecutter.package_name }}.expectations import configure_gx, get_suite
+from {{ cookiecutter.package_name }}.expectations import get_suite
+from {{ cookiecutter.package_name }}.gx_setup import configure_gx
 from {{ cookiecutter.package_name }}.ops.logging import logger
 from {{ cookiecutter.package_name }}.sources import read_chunks
 from {{ cookiecutter.package_name }}.steps.failures import reported

@@ -260,16 +260,18 @@ def test_a_deferred_module_loads_whole_when_first_used(
         "from deferred_probe import RUNS\nRUNS.append('heavy')\nVALUE = 42\n"
     )
     monkeypatch.syspath_prepend(str(tmp_path))
-    monkeypatch.delitem(sys.modules, "deferred_probe", raising=False)
-    monkeypatch.delitem(sys.modules, "deferred_probe.heavy", raising=False)
-    defer_import("deferred_probe.heavy")
-    from deferred_probe import RUNS, heavy  # type: ignore[import-not-found]
+    try:
+        defer_import("deferred_probe.heavy")
+        from deferred_probe import RUNS, heavy  # type: ignore[import-not-found]
 
-    assert RUNS == []
-    assert heavy.VALUE == 42
-    from deferred_probe.heavy import VALUE  # type: ignore[import-not-found]
+        assert RUNS == []
+        assert heavy.VALUE == 42
+        from deferred_probe.heavy import VALUE  # type: ignore[import-not-found]
 
-    assert (RUNS, VALUE) == (["heavy"], 42)
+        assert (RUNS, VALUE) == (["heavy"], 42)
+    finally:
+        for name in ("deferred_probe.heavy", "deferred_probe"):
+            sys.modules.pop(name, None)
     defer_import("no_such_module_anywhere.inside")  # not installed: nothing happens
     assert "no_such_module_anywhere.inside" not in sys.modules
 

@@ -31,31 +31,46 @@ from {{ cookiecutter.package_name }}.steps.io import read_table{% endblock %}
 configure_gx()
 
 # What the tests import of the libraries: the tasks' (less clearml, which installs import
-# hooks: its own tests import it), kfp's compiler and Vertex AI's SDK.
-LIBRARIES = sorted(
-    {*PRELOAD["data"], *PRELOAD["model"], "kfp.compiler", "google.cloud.aiplatform"} - {"clearml"}
-)
+# hooks: its own tests import it), kfp's compiler and Vertex AI's SDK. skops.io first: its
+# import looks for each numpy and scipy ufunc in every module loaded so far, and after Vertex
+# AI's SDK (thousands of modules) that took 2 to 3 s instead of half a second.
+LIBRARIES = [
+    "skops.io",
+    *sorted(
+        {*PRELOAD["data"], *PRELOAD["model"], "kfp.compiler", "google.cloud.aiplatform"}
+        - {"clearml", "skops.io"}
+    ),
+]
 
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection(session: pytest.Session) -> None:
-    """Under coverage, each test process imports LIBRARIES with coverage paused, first.
+    """Each process of a parallel run (make test, make test-fast: -n auto) imports LIBRARIES
+    first, in that order; under coverage, with coverage paused.
 
-    Coverage measures this project's code only, yet on Python 3.11 its tracer sees every line
-    a library runs: these imports took twice as long under it, in each of make test's
-    processes. Without coverage (make test-fast, one test file) nothing is imported ahead.
+    Each such process runs tests of every library, so it imports them all anyway; first, the
+    order is this one whichever test comes first. Coverage measures this project's code only,
+    yet on Python 3.11 its tracer sees every line a library runs: these imports took twice as
+    long under it. One process without coverage (one test file) imports what its tests use.
     """
+    if session.config.pluginmanager.has_plugin("dsession"):
+        return  # pytest-xdist's controller, which runs no test
     coverage = sys.modules.get("coverage")
-    measuring = coverage.Coverage.current() if coverage else None
-    if measuring is None or session.config.pluginmanager.has_plugin("dsession"):
-        return  # not measured, or pytest-xdist's controller, which runs no test
-    measuring.stop()
+    # Every running measurement, newest first: in a worker, pytest-cov starts two (stopping
+    # the newest resumes the one below it).
+    paused = []
+    while coverage and (measuring := coverage.Coverage.current()) is not None:
+        measuring.stop()
+        paused.append(measuring)
+    if not paused and not hasattr(session.config, "workerinput"):
+        return  # one process, not measured
     try:
         for name in LIBRARIES:
             with contextlib.suppress(ImportError):  # an extra that is not installed
                 importlib.import_module(name)
     finally:
-        measuring.start()
+        for measuring in reversed(paused):  # oldest first: the newest measures again
+            measuring.start()
 
 
 @pytest.hookimpl(trylast=True)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import pytest
 import yaml
@@ -12,6 +11,7 @@ from {{ cookiecutter.package_name }}.cli import main
 from {{ cookiecutter.package_name }}.compile import (
     compile_pipeline,
     compile_pipelines,
+    load_spec,
     spec_images,
 )
 from {{ cookiecutter.package_name }}.components import BASE_IMAGE
@@ -22,18 +22,13 @@ from {{ cookiecutter.package_name }}.pipelines import (
 )
 
 
-def load(path: Path) -> dict[str, Any]:
-    spec: dict[str, Any] = yaml.safe_load(path.read_text())
-    return spec
-
-
 def test_compile_writes_every_pipeline(tmp_path: Path) -> None:
     """The training spec has every step, the gate and the data dependency; so do batch
     prediction and monitoring (whose training run on an alert is the training pipeline)."""
     paths = compile_pipelines(tmp_path)
     assert set(paths) == {"training", "batch-prediction", "monitoring"}
 
-    training = load(paths["training"])
+    training = load_spec(paths["training"])
     assert training["pipelineInfo"]["name"] == TRAINING_PIPELINE
     assert training["schemaVersion"].startswith("2.")
     # Steps that always run together share a task: a process (locally), a machine (Vertex AI).
@@ -55,7 +50,7 @@ def test_compile_writes_every_pipeline(tmp_path: Path) -> None:
     parameters = training["root"]["inputDefinitions"]["parameters"]
     assert parameters["data_uri"] == {"parameterType": "STRING"}
 
-    batch = load(paths["batch-prediction"])
+    batch = load_spec(paths["batch-prediction"])
     assert batch["pipelineInfo"]["name"] == BATCH_PREDICTION_PIPELINE
     assert set(batch["components"]) == {
         "comp-ingest-validate",
@@ -64,7 +59,7 @@ def test_compile_writes_every_pipeline(tmp_path: Path) -> None:
         "comp-validate-data",
     }
 
-    monitoring = load(paths["monitoring"])
+    monitoring = load_spec(paths["monitoring"])
     assert monitoring["pipelineInfo"]["name"] == MONITORING_PIPELINE
     tasks = monitoring["root"]["dag"]["tasks"]
     assert tasks["monitor"]["dependentTasks"] == ["resolve-model"]
@@ -102,13 +97,13 @@ def test_compile_without_an_image_keeps_the_placeholder_and_says_so(
     """With no image set, the specs are for reading only, and the command says so."""
     assert main(["compile", "--build-dir", str(tmp_path)]) == 0
     assert "placeholder" in capsys.readouterr().err
-    assert set(spec_images(load(tmp_path / "training.yaml")).values()) == {BASE_IMAGE}
+    assert set(spec_images(load_spec(tmp_path / "training.yaml")).values()) == {BASE_IMAGE}
 
 
 def test_the_candidates_parallelism_is_a_setting(tmp_path: Path) -> None:
     """candidate_parallelism sets how many candidates Vertex AI trains at once."""
     path = compile_pipeline("training", tmp_path, parallelism=5)
-    tasks = load(path)["root"]["dag"]["tasks"]
+    tasks = load_spec(path)["root"]["dag"]["tasks"]
     assert [t["iteratorPolicy"] for n, t in tasks.items() if n.startswith("for-loop")] == [
         {"parallelismLimit": 5}
     ]

@@ -53,21 +53,22 @@ def served_model(task_contract: Contract, tmp_path_factory: pytest.TempPathFacto
 
 
 def entries(model: Model, table: dict[str, list[Any]], when: dt.datetime) -> list[dict[str, Any]]:
-    """The service's prediction log for the table's records, ten records a request."""
+    """The service's prediction log for the table's records, ten records a request. The
+    answers are row by row: the model answers all the rows at once, in a fraction of the time."""
     contract = model.contract
     names = contract.feature_names
     rows = [[table[n][i] for n in names] for i in range(len(table[names[0]]))]
+    answers = model.predict_rows(rows)
     found = []
     for start in range(0, len(rows), 10):
-        chunk = rows[start : start + 10]
         found.append(
             {
                 "time": when.isoformat(),
                 "request_id": f"r{start}",
                 "model_name": "served",
                 "model_version": VERSION,
-                "records": [dict(zip(names, row, strict=True)) for row in chunk],
-                "answers": model.predict_rows(chunk),
+                "records": [dict(zip(names, row, strict=True)) for row in rows[start : start + 10]],
+                "answers": answers[start : start + 10],
             }
         )
     return found

@@ -8,11 +8,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 from pydantic import ValidationError
 
 from {{ cookiecutter.package_name }}.cli import EXIT_REFUSED, main
-from {{ cookiecutter.package_name }}.compile import compile_pipelines
+from {{ cookiecutter.package_name }}.compile import compile_pipelines, load_spec
 from {{ cookiecutter.package_name }}.ops.config import ENV_PREFIX, Settings, get_settings
 from {{ cookiecutter.package_name }}.sizing import (
     DEFAULT_STEP_RESOURCES,
@@ -24,16 +23,11 @@ from {{ cookiecutter.package_name }}.submit import spec_step_machines
 VARIABLE = f"{ENV_PREFIX}STEP_RESOURCES"
 
 
-def load(path: Path) -> dict[str, Any]:
-    spec: dict[str, Any] = yaml.safe_load(path.read_text())
-    return spec
-
-
 @pytest.fixture(scope="module")
 def specs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Any]]:
     """The three pipelines compiled with the default sizes."""
     paths = compile_pipelines(tmp_path_factory.mktemp("build"))
-    return {name: load(path) for name, path in paths.items()}
+    return {name: load_spec(path) for name, path in paths.items()}
 
 
 def test_every_step_of_every_pipeline_has_cpu_and_memory_limits(
@@ -66,7 +60,7 @@ def test_a_setting_changes_only_the_fields_it_gives(tmp_path: Path) -> None:
     assert settings.step_resources["split"] == DEFAULT_STEP_RESOURCES["split"]
     paths = compile_pipelines(tmp_path, resources=settings.step_resources)
     for name in ("training", "monitoring"):
-        machines = spec_step_machines(load(paths[name]))
+        machines = spec_step_machines(load_spec(paths[name]))
         [trained] = [m for step, m in machines.items() if step.endswith("/train-evaluate")]
         assert trained == f"{train.cpu} CPU, 64G memory", name
 
@@ -148,7 +142,7 @@ def test_training_can_have_an_accelerator(tmp_path: Path) -> None:
     given = {"accelerator": "NVIDIA_TESLA_T4", "accelerator_count": 2}
     settings = Settings(step_resources={"train-evaluate": given})
     paths = compile_pipelines(tmp_path, resources=settings.step_resources)
-    machines = spec_step_machines(load(paths["training"]))
+    machines = spec_step_machines(load_spec(paths["training"]))
     [trained] = [m for step, m in machines.items() if step.endswith("/train-evaluate")]
     assert trained.endswith(", 2 x NVIDIA_TESLA_T4")
     with pytest.raises(ValidationError, match="not a Vertex AI accelerator name"):

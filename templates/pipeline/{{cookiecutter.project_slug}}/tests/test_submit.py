@@ -7,10 +7,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 from {{ cookiecutter.package_name }} import submit
 from {{ cookiecutter.package_name }}.cli import main
+from {{ cookiecutter.package_name }}.compile import load_spec
 from {{ cookiecutter.package_name }}.ops.config import ENV_PREFIX, Settings, get_settings
 from {{ cookiecutter.package_name }}.pipelines import TRAINING_PIPELINE
 from {{ cookiecutter.package_name }}.submit import SubmitPlan
@@ -124,7 +124,7 @@ def test_parameters_are_checked_against_the_compiled_spec(cloud_settings: Settin
     with pytest.raises(submit.SubmitConfigError, match="missing required parameter 'data_uri'"):
         submit.plan_submission(cloud_settings, "training", {"threshold": 0.8}, dry_run=True)
     plan = submit.plan_submission(cloud_settings, "training", PARAMS, dry_run=True)
-    spec = yaml.safe_load(plan.template_path.read_text())
+    spec = load_spec(plan.template_path)
     problems = submit.check_parameters(
         spec, {"data_uri": "x", "threshold": "high", "seed": 1.5, "extra": 1}
     )

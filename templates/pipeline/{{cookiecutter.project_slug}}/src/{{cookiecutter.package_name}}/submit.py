@@ -11,9 +11,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import yaml
-
-from {{ cookiecutter.package_name }}.compile import compile_pipeline, spec_images
+from {{ cookiecutter.package_name }}.compile import (
+    compile_pipeline,
+    load_spec,
+    spec_images,
+)
 from {{ cookiecutter.package_name }}.ops.config import ENV_PREFIX, Settings
 from {{ cookiecutter.package_name }}.ops.logging import logger
 from {{ cookiecutter.package_name }}.sizing import spec_machine
@@ -192,7 +194,7 @@ def plan_submission(
         parallelism=settings.candidate_parallelism,
         resources=settings.step_resources,
     )
-    spec = yaml.safe_load(template.read_text(encoding="utf-8"))
+    spec = load_spec(template)
     problems = check_parameters(spec, parameter_values)
     if problems:
         raise SubmitConfigError("; ".join(problems))

@@ -193,17 +193,16 @@ def validate_dataframe(
     frame, type_failures = coerce_numbers(frame, contract or load_contract())
     context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = ProgressBarsConfig(globally=False)
-    suite = context.suites.add(suite)
     batch = (
         context.data_sources.add_pandas("pandas")
         .add_dataframe_asset("table")
         .add_batch_definition_whole_dataframe("whole-table")
+        .get_batch(batch_parameters={"dataframe": frame})
     )
-    definition = context.validation_definitions.add(
-        gx.ValidationDefinition(name=f"validate-{suite.name}", data=batch, suite=suite)
-    )
-    result = definition.run(
-        batch_parameters={"dataframe": frame},
+    # The batch's own validate, not a ValidationDefinition's run: the same results, without
+    # storing them in the throw-away context first (about a sixth of each run, every chunk).
+    result = batch.validate(
+        suite,
         # SUMMARY keeps the report small on big tables: counts + the first offending values.
         result_format={"result_format": "SUMMARY", "partial_unexpected_count": MAX_VALUES_SHOWN},
     )
@@ -305,7 +304,7 @@ def _merged(first: Failure, more: Failure) -> Failure:
 
 
 def _row_suite(suite_name: str, contract: Contract) -> ExpectationSuite:
-    """The suite without its table-wide expectations (a new one: each GX run adds it)."""
+    """The suite without its table-wide expectations, for each chunk."""
     import great_expectations as gx
 
     suite = get_suite(suite_name, contract)
@@ -336,10 +335,11 @@ def validate_chunks(
     results: dict[str, dict[str, Any]] = {}  # the first failed GX result of each expectation
     present: set[str] = set()
     evaluated = count = 0
+    rows = _row_suite(suite_name, contract)
     head = [first, second]
     del first, second  # held by `head` until their turn, then by the loop alone
     for index, chunk in enumerate(_chained(head, chunks)):
-        report = validate_dataframe(chunk, _row_suite(suite_name, contract), contract)
+        report = validate_dataframe(chunk, rows, contract)
         wide.add(coerce_numbers(chunk, contract)[0])
         present |= set(chunk.columns)
         evaluated, count = report.evaluated, index + 1

@@ -48,18 +48,19 @@ def pytest_collection(session: pytest.Session) -> None:
     """Each process of a parallel run (make test, make test-fast: -n auto) imports LIBRARIES
     first, in that order; under coverage, with coverage paused.
 
-    Each such process runs tests of every library, so it imports them all anyway; first, the
-    order is this one whichever test comes first. Coverage measures this project's code only,
-    yet on Python 3.11 its tracer sees every line a library runs: these imports took twice as
-    long under it. One process without coverage (one test file) imports what its tests use.
+    Each such process runs tests of every library and imports them all anyway; importing them
+    first keeps this order whichever test comes first. Coverage measures this project's code
+    only, yet on Python 3.11 its tracer sees every line a library runs: these imports took
+    twice as long under it. One process without coverage (one test file) imports what its
+    tests use.
     """
     if session.config.pluginmanager.has_plugin("dsession"):
         return  # pytest-xdist's controller, which runs no test
     coverage = sys.modules.get("coverage")
     # Every running measurement, newest first: in a worker, pytest-cov starts two (stopping
     # the newest resumes the one below it).
-    paused = []
-    while coverage and (measuring := coverage.Coverage.current()) is not None:
+    paused: list[Any] = []
+    while coverage and (measuring := coverage.Coverage.current()) not in (None, *paused):
         measuring.stop()
         paused.append(measuring)
     if not paused and not hasattr(session.config, "workerinput"):

@@ -9,9 +9,7 @@ import threading
 import types
 import uuid
 {% endblock %}
-{%- block from_imports %}from typing import Any
-{% endblock %}
-{%- block third_party_imports %}import pandas as pd
+{%- block from_imports %}from typing import TYPE_CHECKING, Any
 {% endblock %}
 {%- block first_party_imports %}from {{ cookiecutter.package_name }}.contract import (
     Contract,
@@ -21,7 +19,10 @@ import uuid
 from {{ cookiecutter.package_name }}.gx_setup import configure_gx
 from {{ cookiecutter.package_name }}.local_tasks import PRELOAD, keep_helpers
 from {{ cookiecutter.package_name }}.ops.config import get_settings
-from {{ cookiecutter.package_name }}.steps.io import read_table{% endblock %}
+from {{ cookiecutter.package_name }}.steps.io import read_table
+
+if TYPE_CHECKING:  # pandas loads in the test processes, not in pytest-xdist's controller
+    import pandas as pd{% endblock %}
 {%- block fixtures %}
 
 
@@ -242,6 +243,7 @@ class FakeBigQueryTables:
 def bigquery_tables(monkeypatch: pytest.MonkeyPatch, sample_path: Path) -> FakeBigQueryTables:
     """google.cloud.bigquery and bigquery_storage faked, holding the sample as a BigQuery
     table (typed: numbers stay numbers)."""
+    import pandas as pd
     import pyarrow as pa
 
     fake = FakeBigQueryTables(pa.Table.from_pandas(pd.read_csv(sample_path)), batch_rows=7)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import itertools
 import json
 import os
@@ -83,13 +84,15 @@ _RENDERED: dict[tuple[str, tuple[tuple[str, str], ...]], Path] = {}
 
 
 def rendered(template: str, **answers: str) -> Path:
-    """A render shared by the read-only checks of one test process (rendered once, cached).
+    """A render shared by the read-only checks of one test process (rendered once, cached,
+    removed when the process ends).
 
     Callers must not change the project: use `render` into their own folder for that.
     """
     key = (template, tuple(sorted(answers.items())))
     if key not in _RENDERED:
         root = Path(tempfile.mkdtemp(prefix=f"rendered-{template}-"))
+        atexit.register(shutil.rmtree, root, ignore_errors=True)
         _RENDERED[key] = render(template, root, **answers)
     return _RENDERED[key]
 

@@ -15,6 +15,7 @@ from {{ cookiecutter.package_name }} import __version__, local_tasks
 from {{ cookiecutter.package_name }}.cli import EXIT_REFUSED, main
 from {{ cookiecutter.package_name }}.contract import Contract
 from {{ cookiecutter.package_name }}.framework import FRAMEWORK, Params
+from {{ cookiecutter.package_name }}.ops.config import get_settings
 
 PACKAGE = "{{ cookiecutter.package_name }}"
 
@@ -60,7 +61,7 @@ def test_run_refuses_missing_inputs_before_anything_runs(
     """No model for batch prediction, no data file, a folder without shards, a metric of
     another task: exit 2, the error as the last lines."""
     assert main(["run", "--pipeline", "batch-prediction"]) == EXIT_REFUSED
-    assert "MODEL_URI" in capsys.readouterr().err
+    assert f"MODEL_URI=models:/{get_settings().model_name}@champion" in capsys.readouterr().err
     assert main(["run", "--data", str(tmp_path / "missing.csv")]) == EXIT_REFUSED
     assert "missing.csv" in capsys.readouterr().err
     args = ["run", "--pipeline", "batch-prediction", "--model-uri", str(tmp_path / "none")]

@@ -7,6 +7,7 @@ No `from __future__ import annotations` here: KFP reads the component's real ann
 import json
 import os
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -72,10 +73,12 @@ def test_a_warm_task_runs_as_its_own_process(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """What a task sees (its argument, environment, working directory) and writes is what it
-    sees and writes as a new interpreter, KFP's own way; its exit code is returned; once the
-    helpers are gone, tasks are handed back to start cold."""
+    sees and writes as a new interpreter, KFP's own way; its exit code is returned and
+    nothing is left in its temp folder; once the helpers are gone, tasks are handed back to
+    start cold."""
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("SEEN", "yes")
+    monkeypatch.setenv("TMPDIR", str(tmp_path))  # KFP's own command leaves its copy there
     cold = tmp_path / "cold" / "out"
     cold.parent.mkdir()
     # KFP's runner, this interpreter: as SubprocessRunner(use_venv=False) runs a task.
@@ -83,18 +86,23 @@ def test_a_warm_task_runs_as_its_own_process(
     assert run_local_subprocess(command) == 0
     starter = WarmStarter()
     starter.helpers["data"].close()  # "report" is the model helper's: the other need not load
+    temp = tmp_path / "temp"  # the warm tasks' TMPDIR, and the runner's own temp folder
+    temp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(temp))
+    env = {**os.environ, "TMPDIR": str(temp)}
     try:
         out = tmp_path / "ok" / "out"
         out.parent.mkdir()
-        code = starter.run(command_of("hello", out), dict(os.environ))
+        code = starter.run(command_of("hello", out), env)
         assert code == 0
         seen = {"word": "hello", "variable": "yes", "cwd": str(tmp_path)}
         assert json.loads(out.read_text()) == json.loads(cold.read_text()) == seen
         assert capsys.readouterr().out.count("saying hello") == 2
         failed = tmp_path / "failed" / "out"
         failed.parent.mkdir()
-        assert starter.run(command_of("fail", failed), dict(os.environ)) == 3
+        assert starter.run(command_of("fail", failed), env) == 3
         assert starter.tasks == 2
+        assert list(temp.iterdir()) == []
     finally:
         starter.close()
     assert starter.run(command_of("hello", out), dict(os.environ)) is None

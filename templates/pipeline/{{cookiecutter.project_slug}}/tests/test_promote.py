@@ -5,6 +5,7 @@ only if strictly better on the same held-out rows (a tie keeps it); every decisi
 from __future__ import annotations
 
 import json
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -161,11 +162,19 @@ def test_register_and_promote_on_vertex_ai_model_registry(
 
 
 def test_register_promote_and_resolve_the_champion_in_a_bucket(
-    parts: tuple[Path, Path], contract: Contract, tmp_path: Path, bucket: Any
+    parts: tuple[Path, Path],
+    contract: Contract,
+    tmp_path: Path,
+    bucket: Any,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """registry_uri gs://: the steps register and promote in a bucket (the real client, the
     emulator's generation preconditions), and batch prediction's resolve step downloads the
-    champion by its alias: a model that loads and answers."""
+    champion by its alias straight into its output, leaving no copy in the temp folder: a
+    model that loads and answers."""
+    temp = tmp_path / "temp"
+    temp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(temp))
     registry = f"gs://{bucket.name}/registry"
     metric, _ = resolve_gate(contract)
     train(parts[0], tmp_path / "model", Params())
@@ -176,6 +185,7 @@ def test_register_promote_and_resolve_the_champion_in_a_bucket(
     assert bucket.get_blob("registry/churn/aliases.json") is not None
     resolved = resolve_to("models:/churn@champion", registry, tmp_path / "resolved")
     assert resolved == "models:/churn/1"
+    assert list(temp.iterdir()) == []
     model = load_model(tmp_path / "resolved")
     assert model.contract == contract
     rows = pd.read_csv(parts[1])[contract.feature_names].head(3)

@@ -47,12 +47,12 @@ def adopt(model_uri: str, target: Path = CONTRACT_FILE) -> list[str]:
 
     settings = get_settings()
     try:
-        folder, _ = model_folder(
+        with model_folder(
             model_uri, settings.registry_uri, staging_uri=settings.registry_staging_uri
-        )
+        ) as (folder, _):
+            metadata = json.loads((folder / METADATA_FILE).read_text(encoding="utf-8"))
     except ModelLoadError as error:
         raise NoModelError(str(error)) from None
-    metadata = json.loads((folder / METADATA_FILE).read_text(encoding="utf-8"))
     contract = model_contract(metadata, f"{model_uri}/{METADATA_FILE}")
     before = read_contract(target).same_inputs(contract) if target.is_file() else ["new file"]
     write_contract(contract, target, CONTRACT_HEADER.format(project=PROJECT))

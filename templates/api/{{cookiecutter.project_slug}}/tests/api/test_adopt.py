@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -67,8 +68,11 @@ def test_adopting_the_champion_of_a_registry_in_a_bucket(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """registry_uri gs://: the champion's contract is read from the bucket (the emulator,
-    the real client) and becomes the service's."""
+    the real client) and becomes the service's; the download does not outlive the read."""
     model_dir, _ = task_service
+    temp = tmp_path / "temp"
+    temp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(temp))
     uri = f"gs://{bucket.name}/registry"
     registry = open_registry(uri)
     registry.register("churn", model_dir, {"metrics": {}, "lineage": {}})
@@ -78,6 +82,7 @@ def test_adopting_the_champion_of_a_registry_in_a_bucket(
     target.write_bytes(CONTRACT_FILE.read_bytes())
     adopt.adopt("models:/churn@champion", target)
     assert read_contract(target) == task_contract
+    assert list(temp.iterdir()) == []
 
 
 def test_adopting_from_an_unknown_registry_says_which_setting_to_set(

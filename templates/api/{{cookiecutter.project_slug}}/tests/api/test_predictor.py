@@ -6,6 +6,7 @@ import json
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -61,10 +62,19 @@ def test_a_folder_without_metadata_or_contract_is_refused(model_dir: Path, tmp_p
 
 
 def test_a_gs_model_folder_is_downloaded_from_the_bucket(
-    bucket: Any, model_dir: Path, contract: Contract, record: dict[str, Any]
+    bucket: Any,
+    model_dir: Path,
+    contract: Contract,
+    record: dict[str, Any],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """gs://: the folder (or a file in it) is read with google-cloud-storage, here from a
-    bucket in the emulator: metadata.json, then the model file it names, nothing else."""
+    bucket in the emulator: metadata.json, then the model file it names, nothing else; the
+    download is gone once the model is loaded."""
+    temp = tmp_path / "temp"
+    temp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(temp))
     prefix = "models/credit/v3"
     for path in model_dir.iterdir():
         bucket.blob(f"{prefix}/{path.name}").upload_from_filename(str(path))
@@ -75,6 +85,7 @@ def test_a_gs_model_folder_is_downloaded_from_the_bucket(
         assert predictor.contract == contract
         [answer] = predictor.predict([list(record.values())])
         assert answer == load_folder(str(model_dir)).predict([list(record.values())])[0]
+        assert list(temp.iterdir()) == []
     with pytest.raises(ModelLoadError, match=rf"no metadata\.json at gs://{bucket.name}/elsewhere"):
         load_folder(f"gs://{bucket.name}/elsewhere")
 

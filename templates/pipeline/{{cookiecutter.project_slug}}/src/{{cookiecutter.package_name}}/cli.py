@@ -185,7 +185,10 @@ def _run(args: argparse.Namespace, settings: Settings) -> int:
         if getattr(args, name):
             settings = settings.model_copy(update={name: getattr(args, name)})
     if args.pipeline == "batch-prediction" and not args.model_uri:
-        fail("the batch-prediction pipeline needs a model: MODEL_URI=<folder> (--model-uri)")
+        fail(
+            "the batch-prediction pipeline needs a model (--model-uri): MODEL_URI=<folder> or "
+            f"MODEL_URI=models:/{settings.model_name}@champion after `make run`"
+        )
         return EXIT_REFUSED
     from {{ cookiecutter.package_name }}.sources import DataError, check_exists
 

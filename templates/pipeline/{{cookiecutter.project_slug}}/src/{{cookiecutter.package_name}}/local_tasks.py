@@ -98,13 +98,15 @@ def _run_task(request: Mapping[str, Any]) -> None:
         os.environ.clear()
         os.environ.update(request["env"])
         os.environ["_KFP_RUNTIME"] = "true"  # as the task's own command line sets it
+        tempfile.tempdir = None  # as in a new process: the temp folder of the task's TMPDIR
         output = os.open(request["output"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         for fd in (1, 2):
             os.dup2(output, fd)
         os.close(output)
         sys.stdout = open(1, "w", buffering=1, closefd=False)  # noqa: SIM115  # the process's own
         sys.stderr = open(2, "w", buffering=1, closefd=False)  # noqa: SIM115
-        program = Path(tempfile.mkdtemp()) / "ephemeral_component.py"
+        # Beside the output, in the folder the runner removes (KFP's own command leaves its copy).
+        program = Path(request["output"]).parent / "ephemeral_component.py"
         program.write_text(request["source"], encoding="utf-8")
         sys.argv = [EXECUTOR, "--component_module_path", str(program), *request["args"]]
         try:

@@ -9,10 +9,11 @@ only when a model loads.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import posixpath
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
@@ -130,10 +131,10 @@ def download_gcs(uri: str, dest: Path) -> Path:
     return dest
 
 
-def local_folder(uri: str) -> Path:
-    """The local model folder of a URI (a gs:// folder is downloaded to a temporary one)."""
+def local_folder(uri: str, download: Path) -> Path:
+    """The local model folder of a URI (a gs:// folder is downloaded into `download`)."""
     if uri.startswith("gs://"):
-        return download_gcs(uri, Path(tempfile.mkdtemp(prefix="model-")))
+        return download_gcs(uri, download)
     path = Path(uri).expanduser()
     folder = path.parent if path.is_file() else path
     if not (folder / METADATA_FILE).is_file():
@@ -141,23 +142,29 @@ def local_folder(uri: str) -> Path:
     return folder
 
 
+@contextlib.contextmanager
 def model_folder(
     uri: str, registry_uri: str = "registry", **options: Any
-) -> tuple[Path, Version | None]:
+) -> Iterator[tuple[Path, Version | None]]:
     """The local model folder of every MODEL_URI the service takes: a folder (or a file in
     it), local or on gs://, or a registered version (`models:/<name>/<version>`,
     `models:/<name>@<alias>`) of the registry at `registry_uri`, resolved now; and the
-    registered version, if it is one. ContractError (RegistryError...) names what is wrong."""
+    registered version, if it is one. A remote model is downloaded into a temporary folder
+    that is removed when the block ends: read what you need inside it. ContractError
+    (RegistryError...) names what is wrong."""
     from {{ cookiecutter.package_name }}.registry import (
         is_model_uri,
         open_registry,
         resolve,
     )
 
-    if is_model_uri(uri):
-        registered, folder = resolve(uri, open_registry(registry_uri, **options))
-        return folder, registered
-    return local_folder(uri), None
+    with tempfile.TemporaryDirectory(prefix="model-") as temp:
+        download = Path(temp)
+        if is_model_uri(uri):
+            registered, folder = resolve(uri, open_registry(registry_uri, **options), download)
+            yield folder, registered
+        else:
+            yield local_folder(uri, download), None
 
 
 def load_folder(
@@ -169,8 +176,8 @@ def load_folder(
     from {{ cookiecutter.package_name }}.model import load_model
 
     try:
-        folder, registered = model_folder(uri, registry_uri, **options)
-        model = load_model(folder, allow_pickle=allow_pickle)
+        with model_folder(uri, registry_uri, **options) as (folder, registered):
+            model = load_model(folder, allow_pickle=allow_pickle)  # all in memory
     except ContractError as error:  # RegistryError and the model's own errors too
         raise ModelLoadError(str(error)) from None
     raw = model.metadata

@@ -21,7 +21,8 @@ def resolve_to(model_uri: str, registry_uri: str, dest: str | Path, **options: A
     target = local_path(dest)
     target.mkdir(parents=True, exist_ok=True)
     if is_model_uri(model_uri):
-        version, folder = resolve(model_uri, open_registry(registry_uri, **options))
+        # A remote registry downloads straight into the task's output: no copy left behind.
+        version, folder = resolve(model_uri, open_registry(registry_uri, **options), target)
         resolved = version.uri
     else:
         folder, resolved = local_path(model_uri), model_uri
@@ -29,8 +30,9 @@ def resolve_to(model_uri: str, registry_uri: str, dest: str | Path, **options: A
             folder = folder.parent
         if not folder.is_dir():
             raise ModelLoadError(f"no model folder at {model_uri}")
-    for path in folder.iterdir():
-        if path.is_file():
-            shutil.copyfile(path, target / path.name)
+    if folder.resolve() != target.resolve():
+        for path in folder.iterdir():
+            if path.is_file():
+                shutil.copyfile(path, target / path.name)
     logger.info("model resolved", model_uri=model_uri, resolved=resolved)
     return resolved

@@ -19,8 +19,10 @@ help: ## List the targets
 $(CURDIR)/.tools/bin/uv:
 	python3 -m venv .tools && .tools/bin/python -m pip install --quiet uv
 
+# Bytecode compiled at install: the tests start many interpreters (cookiecutter among them),
+# and with PYTHONDONTWRITEBYTECODE each would compile every import again.
 .venv/.installed: uv.lock pyproject.toml | $(UV)
-	$(UV) sync --frozen
+	UV_COMPILE_BYTECODE=1 $(UV) sync --frozen
 	@touch $@
 
 # checkov, which the fast tier runs on the renders' infra/, in the environment the renders pin

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import statistics
 import sys
@@ -23,6 +24,21 @@ def minimal_template(root: Path) -> Path:
     (template / "cookiecutter.json").write_text(json.dumps({"name": "minimal"}))
     (template / "{{cookiecutter.name}}" / "README.md").write_text("# {{ cookiecutter.name }}\n")
     return template
+
+
+def plain_template(root: Path, template: str) -> Path:
+    """A template with the same folders and as many files as `template`'s project, each
+    one line of Jinja, without hooks or extensions: what cookiecutter's per-file work costs
+    a template of that size, whatever the template does."""
+    plain = root / f"plain-{template}"
+    source = TEMPLATES_DIR / template / "{{cookiecutter.project_slug}}"
+    target = plain / "{{cookiecutter.name}}"
+    for i, path in enumerate(sorted(p for p in source.rglob("*") if p.is_file())):
+        folder = target / re.sub(r"\{\{.*?\}\}", "x", str(path.parent.relative_to(source)))
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / f"f{i}.txt").write_text("# {{ cookiecutter.name }}\n")
+    (plain / "cookiecutter.json").write_text(json.dumps({"name": "plain"}))
+    return plain
 
 
 def render_figures(templates: list[str], runs: int) -> list[Figure]:
@@ -57,6 +73,19 @@ def render_figures(templates: list[str], runs: int) -> list[Figure]:
                     note="baseline: a one-file template",
                     target="<= 1.3x",
                     met=statistics.median(samples) <= 1.3 * statistics.median(base),
+                )
+            )
+            plain = plain_template(root, template)
+            samples, base = interleaved(
+                lambda a=args: once(a), lambda p=plain: once([str(p)]), runs
+            )
+            figures.append(
+                Figure(
+                    f"render {template}, against as many plain files",
+                    "s",
+                    samples,
+                    base,
+                    note="baseline: its folders and file count, one line of Jinja each, no hooks",
                 )
             )
             samples, base = interleaved(

@@ -11,8 +11,9 @@ import pytest
 
 from bench.concurrency import knee
 from bench.measure import Figure, interleaved
+from bench.render import plain_template
 from bench.report import markdown
-from tests.suite import REPO, clean_env
+from tests.suite import REPO, TEMPLATES_DIR, clean_env
 
 
 def test_a_figure_is_a_median_against_its_baseline() -> None:
@@ -75,7 +76,8 @@ def test_the_results_page_has_a_row_per_connection_level() -> None:
 
 @pytest.mark.slow
 def test_make_bench_runs_a_group_and_writes_json_and_markdown(tmp_path: Path) -> None:
-    """`python -m bench.run --quick --only render` times every template against the floor."""
+    """`python -m bench.run --quick --only render` times every template against the floor,
+    and against a plain template of as many files (plain_template)."""
     out = tmp_path / "results.json"
     result = subprocess.run(
         [sys.executable, "-m", "bench.run", "--quick", "--only", "render", "--out", str(out)],
@@ -90,10 +92,33 @@ def test_make_bench_runs_a_group_and_writes_json_and_markdown(tmp_path: Path) ->
     figures = json.loads(out.read_text())["figures"]
     menu = json.loads((REPO / "cookiecutter.json").read_text())["templates"]
     assert [f["name"] for f in figures] == [
-        name for t in menu for name in (f"render {t}", f"render {t}, a machine's first")
+        name
+        for t in menu
+        for name in (
+            f"render {t}",
+            f"render {t}, against as many plain files",
+            f"render {t}, a machine's first",
+        )
     ]
     for figure in figures:
         assert len(figure["samples"]) == len(figure["baseline"]) == 3
         assert all(seconds > 0 for seconds in figure["samples"] + figure["baseline"])
     assert "render pipeline" in result.stdout
     assert "| render api |" in out.with_suffix(".md").read_text()
+
+
+def test_the_plain_template_has_the_templates_folders_and_file_count(tmp_path: Path) -> None:
+    """The per-file baseline: one plain file for each of the project's files, in as many
+    folders, and nothing that runs (no hooks, no extensions)."""
+    source = TEMPLATES_DIR / "api" / "{{cookiecutter.project_slug}}"
+    plain = plain_template(tmp_path, "api") / "{{cookiecutter.name}}"
+
+    def shape(root: Path) -> tuple[int, int]:
+        files = [p for p in root.rglob("*") if p.is_file()]
+        return len(files), len({p.parent for p in files})
+
+    assert shape(plain) == shape(source)
+    assert {p.name for p in plain.parent.iterdir()} == {
+        "{{cookiecutter.name}}",
+        "cookiecutter.json",
+    }

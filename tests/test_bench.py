@@ -109,7 +109,7 @@ def test_make_bench_runs_a_group_and_writes_json_and_markdown(tmp_path: Path) ->
 
 def test_the_plain_template_has_the_templates_folders_and_file_count(tmp_path: Path) -> None:
     """The per-file baseline: one plain file for each of the project's files, in as many
-    folders, and nothing that runs (no hooks, no extensions)."""
+    folders, with the templates' Jinja cache and nothing else that runs (no hooks)."""
     source = TEMPLATES_DIR / "api" / "{{cookiecutter.project_slug}}"
     plain = plain_template(tmp_path, "api") / "{{cookiecutter.name}}"
 
@@ -121,4 +121,7 @@ def test_the_plain_template_has_the_templates_folders_and_file_count(tmp_path: P
     assert {p.name for p in plain.parent.iterdir()} == {
         "{{cookiecutter.name}}",
         "cookiecutter.json",
+        "mlops_templates_cache.py",
     }
+    context = json.loads((plain.parent / "cookiecutter.json").read_text())
+    assert context["_extensions"] == ["mlops_templates_cache.RenderCache"]

@@ -13,6 +13,9 @@ import argparse
 import sys
 from pathlib import Path
 
+from pydantic import ValidationError
+from pydantic_settings import SettingsError
+
 from {{ cookiecutter.package_name }}.contract import (
     CONTRACT_FILE,
     CONTRACT_HEADER,
@@ -20,6 +23,7 @@ from {{ cookiecutter.package_name }}.contract import (
     read_contract,
     write_contract,
 )
+from {{ cookiecutter.package_name }}.ops.config import settings_problem
 
 PROJECT = "{{ cookiecutter.project_slug }}"
 
@@ -76,6 +80,9 @@ def main(argv: list[str] | None = None) -> int:
     except ContractError as error:
         print(f"error: {error}", file=sys.stderr)
         print(f"what to do: {error.hint}", file=sys.stderr)
+        return 2
+    except (ValidationError, SettingsError) as error:  # the settings name the registry
+        print(f"error: {settings_problem(error)}", file=sys.stderr)
         return 2
     contract = read_contract(CONTRACT_FILE)
     print(f"contract: {CONTRACT_FILE} (task {contract.task}, {len(contract.features)} features)")

@@ -20,9 +20,15 @@ from multiprocessing.connection import wait
 from types import FrameType
 
 import uvicorn
+from pydantic import ValidationError
+from pydantic_settings import SettingsError
 
 from {{ cookiecutter.package_name }}.contract import ContractError
-from {{ cookiecutter.package_name }}.ops.config import Settings, get_settings
+from {{ cookiecutter.package_name }}.ops.config import (
+    Settings,
+    get_settings,
+    settings_problem,
+)
 from {{ cookiecutter.package_name }}.ops.logging import configure, lean_records, logger
 
 
@@ -123,7 +129,12 @@ def main() -> None:
     gc.disable()
     for stop in (signal.SIGTERM, signal.SIGINT):
         signal.signal(stop, _stopped)
-    settings = get_settings()
+    try:
+        settings = get_settings()
+    except (ValidationError, SettingsError) as error:
+        configure(level="INFO", fmt="auto")  # the log's own settings may be the bad ones
+        logger.error("cannot start", error=settings_problem(error))
+        sys.exit(2)
     configure(level=settings.log_level, fmt=settings.log_format)
     from {{ cookiecutter.package_name }}.api.app import (
         configured_fallback,

@@ -118,6 +118,9 @@ def bad_payloads(contract: Contract, record: dict[str, Any]) -> list[tuple[Any, 
     if numeric is not None:
         cases.append(({"records": [{**record, numeric: "42"}]}, ["body", "records", 0, numeric]))
         cases.append(({"records": [{**record, numeric: True}]}, ["body", "records", 0, numeric]))
+        # Beyond a float32: infinity inside XGBoost or LightGBM, so refused for every framework.
+        cases.append(({"records": [{**record, numeric: 1e39}]}, ["body", "records", 0, numeric]))
+        cases.append(({"records": [{**record, numeric: -1e39}]}, ["body", "records", 0, numeric]))
     categorical = first(contract, "categorical")
     if categorical is not None:
         cases.append(
@@ -129,7 +132,8 @@ def bad_payloads(contract: Contract, record: dict[str, Any]) -> list[tuple[Any, 
         cases.append(({"records": [record, missing]}, ["body", "records", 1, required]))
     cases += [
         ({"records": [{**record, "not a feature": 1}]}, ["body", "records", 0, "not a feature"]),
-        ({"rows": [record]}, ["body", "records"]),
+        ({}, ["body", "records"]),
+        ({"records": [record], "recrods": [record]}, ["body", "recrods"]),
         ({"records": []}, ["body", "records"]),
         ({"records": [record] * 3}, ["body", "records"]),
     ]

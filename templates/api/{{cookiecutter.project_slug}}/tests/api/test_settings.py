@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 from pydantic import ValidationError
 
@@ -44,3 +49,32 @@ def test_out_of_range_values_are_refused(monkeypatch: pytest.MonkeyPatch) -> Non
     monkeypatch.setenv(f"{ENV_PREFIX}PREDICTION_LOG_SAMPLE_RATE", "2")
     with pytest.raises(ValidationError, match="prediction_log_sample_rate"):
         Settings()
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "said"),
+    [
+        ("PREDICTION_LOG_SAMPLE_RATE", "2", "(prediction_log_sample_rate) = '2': Input should be"),
+        ("CONFIG_FILE", "missing.yaml", "CONFIG_FILE=missing.yaml: no such file"),
+    ],
+    ids=["bad-value", "no-config-file"],
+)
+def test_the_service_refuses_a_bad_setting_in_one_line(
+    tmp_path: Path, variable: str, value: str, said: str
+) -> None:
+    """`make serve` with a bad setting: exit 2, the setting, its value and the rule last."""
+    env = {**os.environ, f"{ENV_PREFIX}{variable}": value, f"{ENV_PREFIX}LOG_FORMAT": "text"}
+    started = subprocess.run(
+        [sys.executable, "-m", "{{ cookiecutter.package_name }}.serve"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert started.returncode == 2, started.stderr
+    last = started.stderr.strip().splitlines()[-1]
+    assert "cannot start" in last, started.stderr
+    assert said in last, started.stderr
+    assert "Traceback" not in started.stderr

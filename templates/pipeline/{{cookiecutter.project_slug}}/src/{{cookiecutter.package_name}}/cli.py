@@ -16,10 +16,16 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
+from pydantic_settings import SettingsError
 
 from {{ cookiecutter.package_name }} import __version__
 from {{ cookiecutter.package_name }}.contract import TASKS, ContractError
-from {{ cookiecutter.package_name }}.ops.config import ENV_PREFIX, Settings, get_settings
+from {{ cookiecutter.package_name }}.ops.config import (
+    ENV_PREFIX,
+    Settings,
+    get_settings,
+    settings_problem,
+)
 
 PROG = "{{ cookiecutter.package_name }}"
 PIPELINES = ("training", "batch-prediction")
@@ -147,17 +153,6 @@ def fail(message: str, hint: str | None = None) -> None:
     print(f"error: {message}", file=sys.stderr)
     if hint:
         print(f"what to do: {hint}", file=sys.stderr)
-
-
-def settings_problems(error: ValidationError) -> str:
-    """The bad settings of `error`, each named as its variable: `{{ cookiecutter.__env_prefix }}X (x.y): rule`."""
-    problems = []
-    for found in error.errors():
-        where = ".".join(str(part) for part in found["loc"])
-        variable = f"{ENV_PREFIX}{str(found['loc'][0]).upper()}" if found["loc"] else ENV_PREFIX
-        message = found["msg"].removeprefix("Value error, ")
-        problems.append(f"setting {variable} ({where}): {message}")
-    return "; ".join(problems)
 
 
 def parse_params(pairs: Sequence[str]) -> dict[str, str]:
@@ -628,8 +623,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     }
     try:
         settings = get_settings()
-    except ValidationError as error:  # a bad setting: which one, and its rule
-        fail(settings_problems(error), "fix it in config.yaml or in its environment variable")
+    except (ValidationError, SettingsError) as error:  # a bad setting: which, and its rule
+        fail(settings_problem(error), "fix it in config.yaml or in its environment variable")
         return EXIT_REFUSED
     try:
         return commands[args.command](args, settings)

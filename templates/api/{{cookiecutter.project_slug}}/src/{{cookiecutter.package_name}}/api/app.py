@@ -386,7 +386,10 @@ def create_app(settings: Settings | None = None, *, loader: Loader | None = None
         tags=["model"],
         summary="Predict a batch of records",
         responses={
-            400: {"model": ErrorResponse, "description": "The body is not UTF-8 JSON"},
+            400: {
+                "model": ErrorResponse,
+                "description": "The body is not UTF-8, or is JSON the parser cannot hold",
+            },
             413: {"model": ErrorResponse, "description": "The body is over max_body_bytes"},
             422: {"description": "Records that break the contract, or a batch too large"},
         },

@@ -16,8 +16,12 @@ from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, create_
 
 from {{ cookiecutter.package_name }}.contract import Contract, Feature
 
-# Strict: JSON numbers only (no "1.5" or true); finite: NaN and Infinity are a 422.
-Number = Annotated[float, Field(strict=True, allow_inf_nan=False)]
+# The largest number every framework's model reads: XGBoost and LightGBM hold features as
+# 32-bit floats, where a larger value is infinity and fails the prediction.
+FLOAT32_MAX = 3.4028234663852886e38
+# Strict: JSON numbers only (no "1.5" or true); finite, and within what a float32 holds: NaN,
+# Infinity and 1e39 are a 422 naming the field.
+Number = Annotated[float, Field(strict=True, allow_inf_nan=False, ge=-FLOAT32_MAX, le=FLOAT32_MAX)]
 Label = bool | int | float | str
 
 
@@ -99,7 +103,8 @@ def request_model(contract: Contract, max_batch: int) -> type[BaseModel]:
     """A batch of 1 to `max_batch` records, with the contract's example."""
     example: Any = contract.example_record()
     config = ConfigDict(
-        json_schema_extra={"examples": [{"records": [example]}, {"records": [example] * 2}]}
+        extra="forbid",  # a misspelt key is named, as in a record
+        json_schema_extra={"examples": [{"records": [example]}, {"records": [example] * 2}]},
     )
     records = Field(
         min_length=1,

@@ -1,5 +1,5 @@
 {% extends "ops/config.py.j2" %}
-{%- block imports %}from pydantic import AliasChoices, Field
+{%- block imports %}from pydantic import AliasChoices, Field, ValidationError
 {% endblock %}
 {%- block fields %}
 

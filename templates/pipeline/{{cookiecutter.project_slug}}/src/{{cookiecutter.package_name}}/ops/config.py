@@ -1,5 +1,5 @@
 {% extends "ops/config.py.j2" %}
-{%- block imports %}from pydantic import Field, field_validator
+{%- block imports %}from pydantic import Field, ValidationError, field_validator
 {% endblock %}
 {%- block first_party_imports %}
 from {{ cookiecutter.package_name }}.contract import DRIFT_MIN_RECORDS, MAX_FLAGGED_SHARE

@@ -3,7 +3,9 @@ with one line that names the problem while nothing in the project changes."""
 
 from __future__ import annotations
 
+import os
 import re
+import stat
 from pathlib import Path
 
 import pandas as pd
@@ -95,6 +97,18 @@ def test_bounds_are_widened_and_rounded() -> None:
         (pd.DataFrame({"x": [1, 2], "y": [0, None]}), "y", None, "empty on 1 of 2 rows"),
         (pd.DataFrame({"x": range(60), "y": [f"t{i}" for i in range(60)]}), "y", None, "60"),
         (pd.DataFrame({"y": [0, 1]}), "y", None, "no usable feature"),
+        (
+            pd.DataFrame({"x": range(60), "y": [i * 1.5 for i in range(60)]}),
+            "y",
+            "multiclass",
+            "60 distinct values: too many classes .* TASK=regression",
+        ),
+        (
+            pd.DataFrame({"x": [1, 2], "y": [0, 1], "warnings": [3, 4]}),
+            "y",
+            None,
+            "'warnings' has the name of a column the predictions add",
+        ),
     ],
 )
 def test_a_table_that_cannot_make_a_contract_is_refused(
@@ -139,6 +153,13 @@ def test_write_schema_writes_the_contract_and_synthetic_sample(
         inferred.contract.label.name,
     ]
     assert [f for f in tmp_path.rglob("*") if f.name.startswith(".")] == []
+    umask = os.umask(0o022)
+    os.umask(umask)
+    modes = {oct(stat.S_IMODE(p.stat().st_mode)) for p in (contract_path, sample_path)}
+    assert modes == {oct(0o666 & ~umask)}  # as any new file: readable in the image
+    contract_path.chmod(0o640)
+    schema.write_schema(inferred, "demo", contract_path, sample_path, rows=120)
+    assert stat.S_IMODE(contract_path.stat().st_mode) == 0o640  # a file's own mode kept
 
 
 def test_the_schema_command_refuses_without_changing_anything(

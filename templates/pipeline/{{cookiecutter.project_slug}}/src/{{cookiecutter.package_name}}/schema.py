@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import os
 import re
+import stat
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -215,6 +216,12 @@ def infer_label(frame: pd.DataFrame, name: str, task: str | None) -> tuple[str, 
         raise SchemaError(
             f"a binary label has 2 values; {name!r} has {distinct}: use task multiclass"
         )
+    if task == "multiclass" and distinct > MAX_CLASSES:
+        kind = "numbers: TASK=regression predicts a number" if numeric else "text"
+        raise SchemaError(
+            f"label {name!r} has {distinct} distinct values: too many classes (at most "
+            f"{MAX_CLASSES}) for multiclass; its values are {kind}"
+        )
     if task == "multiclass" and distinct < 3:
         raise SchemaError(f"a multiclass label has 3 values or more; {name!r} has 2: use binary")
     text = (
@@ -360,6 +367,16 @@ def is_sample_data(path: str | Path) -> bool:
     return data.stat().st_size == sample.stat().st_size and file_sha256(data) == file_sha256(sample)
 
 
+def file_mode(target: Path) -> int:
+    """The target's own mode, else a new file's (0o666 less the umask): not mkstemp's 0o600,
+    which the image's user (`make docker-run` mounts data/) could not read."""
+    if target.exists():
+        return stat.S_IMODE(target.stat().st_mode)
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
 def write_schema(
     inferred: Inferred, project: str, contract_path: Path, sample_path: Path, rows: int
 ) -> None:
@@ -376,6 +393,7 @@ def write_schema(
             target.parent.mkdir(parents=True, exist_ok=True)
             handle, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
             os.close(handle)
+            Path(name).chmod(file_mode(target))
             written.append((Path(name), target))
         write_contract(contract, written[0][0], CONTRACT_HEADER.format(project=project))
         sample.to_csv(written[1][0], index=False)

@@ -117,6 +117,15 @@ def test_api_serves_predictions_over_real_http(tmp_path: Path) -> None:
         assert response_headers["x-request-id"] == "suite-1"
         assert answer["request_id"] == "suite-1"
 
+        # The README's example (the contract's, as /docs shows it): the sample model answers
+        # it without a warning, each value being inside what it was trained on.
+        readme = (project / "README.md").read_text()
+        example = re.search(r"curl -s localhost:8080/predict .*\n\s+-d '(.+)'", readme)
+        assert example is not None, readme[:2000]
+        status, _, content = http("POST", f"{base}/predict", example[1].encode(), json_type)
+        assert status == 200, content
+        assert [p["warnings"] for p in json.loads(content)["predictions"]] == [[]], content
+
         bad = json.dumps({"records": [{"not_a_feature": "x"}]}).encode()
         status, _, content = http("POST", f"{base}/predict", bad, json_type)
         assert status == 422, content
@@ -128,7 +137,7 @@ def test_api_serves_predictions_over_real_http(tmp_path: Path) -> None:
 
         status, _, content = http("GET", f"{base}/metrics")
         assert status == 200
-        counter = 'http_requests_total{method="POST",route="/predict",status="200"} 1.0'
+        counter = 'http_requests_total{method="POST",route="/predict",status="200"} 2.0'
         assert counter in content.decode()
         assert http("GET", f"{base}/ready")[0] == 200  # still up after the bad requests
     finally:

@@ -12,16 +12,38 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr, create_model
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictInt,
+    StrictStr,
+    WithJsonSchema,
+    create_model,
+)
 
 from {{ cookiecutter.package_name }}.contract import Contract, Feature
 
 # The largest number every framework's model reads: XGBoost and LightGBM hold features as
 # 32-bit floats, where a larger value is infinity and fails the prediction.
 FLOAT32_MAX = 3.4028234663852886e38
+
+
+def _within_float32(value: float) -> float:
+    if abs(value) > FLOAT32_MAX:
+        raise ValueError(f"{value:g} is beyond ±3.4e38, the largest number the model reads")
+    return value
+
+
 # Strict: JSON numbers only (no "1.5" or true); finite, and within what a float32 holds: NaN,
 # Infinity and 1e39 are a 422 naming the field.
-Number = Annotated[float, Field(strict=True, allow_inf_nan=False, ge=-FLOAT32_MAX, le=FLOAT32_MAX)]
+Number = Annotated[
+    float,
+    Field(strict=True, allow_inf_nan=False),
+    AfterValidator(_within_float32),
+    WithJsonSchema({"type": "number", "minimum": -FLOAT32_MAX, "maximum": FLOAT32_MAX}),
+]
 Label = bool | int | float | str
 
 

@@ -87,7 +87,10 @@ def main(argv: list[str] | None = None) -> int:
     contract = read_contract(CONTRACT_FILE)
     print(f"contract: {CONTRACT_FILE} (task {contract.task}, {len(contract.features)} features)")
     print("changes: " + ("; ".join(changes) if changes else "none: the inputs were the same"))
-    print("next: make check (the tests and the sample model follow the new contract)")
+    print(
+        "next: make sample-model (models/sample, which make serve serves, is of the old contract), "
+        "then make check (the tests follow the new contract)"
+    )
     return 0
 
 

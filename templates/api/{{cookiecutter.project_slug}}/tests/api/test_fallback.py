@@ -212,6 +212,7 @@ async def test_predict_falls_back_to_the_models_base_rate_when_it_fails(
     }
     assert ready.status_code == 503
     assert ready.json()["reason"] == "prediction failed (RuntimeError)"
+    assert (ready.json()["model_name"], ready.json()["model_version"]) == ("flaky", "7")
     assert metric_value(text, "model_fallbacks_total", reason="predict_error") == 1
     status_200 = {"method": "POST", "route": "/predict", "status": "200"}
     assert metric_value(text, "http_requests_total", **status_200) == 1

@@ -412,7 +412,13 @@ def create_app(settings: Settings | None = None, *, loader: Loader | None = None
         reason = state.reason()
         predictor = state.predictor
         if reason is not None or predictor is None:
-            body = ReadyResponse(status="degraded", reason=reason)
+            meta = predictor.metadata if predictor is not None else None  # loaded, failing
+            body = ReadyResponse(
+                status="degraded",
+                reason=reason,
+                model_name=meta.name if meta else None,
+                model_version=meta.version if meta else None,
+            )
             return JSONResponse(body.model_dump(), status_code=503)
         meta = predictor.metadata
         return ReadyResponse(status="ready", model_name=meta.name, model_version=meta.version)

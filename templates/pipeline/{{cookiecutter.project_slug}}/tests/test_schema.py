@@ -13,7 +13,13 @@ import pytest
 
 from {{ cookiecutter.package_name }} import cli, schema
 from {{ cookiecutter.package_name }} import contract as contract_module
-from {{ cookiecutter.package_name }}.contract import Contract, ContractError, read_contract
+from {{ cookiecutter.package_name }}.contract import (
+    Contract,
+    ContractError,
+    Drift,
+    read_contract,
+    write_contract,
+)
 from {{ cookiecutter.package_name }}.synthetic import synthetic_table
 
 
@@ -199,6 +205,35 @@ def test_the_schema_command_writes_and_prints_what_it_inferred(
     assert "'kind': categorical, 3 categories" in out
     assert read_contract(target).feature_names == ["size (m²)", "kind"]
     assert len(pd.read_csv(project / "data" / "sample.csv")) == schema.SAMPLE_ROWS
+
+    # Day two: a person describes a feature, sets a threshold and describes the label; the data
+    # changes ("kind" becomes a number, a column is new) and make schema runs again.
+    edited = read_contract(target)
+    size, kind = edited.features
+    drift = Drift(warn=0.3, alert=0.6)
+    edited = edited.model_copy(
+        update={
+            "features": [
+                size.model_copy(update={"description": "floor area", "drift": drift}),
+                kind.model_copy(update={"description": "the kind, as text"}),
+            ],
+            "label": edited.label.model_copy(update={"description": "sold within a month"}),
+        }
+    )
+    write_contract(edited, target)
+    frame.assign(kind=range(60), rooms=[1, 2, 3] * 20).to_csv(data, index=False)
+    assert cli.main(["schema", "--data", str(data), "--label", "y"]) == 0
+    out = capsys.readouterr().out
+    again = read_contract(target)
+    assert [(f.name, f.kind, f.description) for f in again.features] == [
+        ("size (m²)", "numeric", "floor area"),
+        ("kind", "numeric", ""),  # another kind: nothing of the text column's is kept
+        ("rooms", "numeric", ""),
+    ]
+    assert again.features[0].drift == drift
+    assert again.label.description == "sold within a month"
+    assert "kept from the previous contract: the description and drift thresholds of " in out
+    assert "'size (m²)', the label 'y'" in out
 
 
 @pytest.mark.parametrize(

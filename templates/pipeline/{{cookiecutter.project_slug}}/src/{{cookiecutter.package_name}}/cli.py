@@ -8,6 +8,7 @@ value and the rule, then what to do, and changes nothing.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
@@ -386,7 +387,7 @@ def summary(result: Any) -> list[str]:
 
 def _schema(args: argparse.Namespace, settings: Settings) -> int:
     from {{ cookiecutter.package_name }} import schema
-    from {{ cookiecutter.package_name }}.contract import CONTRACT_FILE
+    from {{ cookiecutter.package_name }}.contract import CONTRACT_FILE, read_contract
     from {{ cookiecutter.package_name }}.expectations import SUITES as SUITE_BUILDERS
 
     if not args.data:
@@ -396,6 +397,9 @@ def _schema(args: argparse.Namespace, settings: Settings) -> int:
     root = schema.source_tree_root()
     frame = schema.read_data(args.data)
     inferred = schema.infer_contract(frame, args.label, args.task, ids, source=str(args.data))
+    if CONTRACT_FILE.is_file():  # a person's descriptions and thresholds outlive the data's
+        with contextlib.suppress(ContractError):  # one that no longer reads is replaced
+            inferred = schema.keep_edits(inferred, read_contract(CONTRACT_FILE))
     sample = root / schema.SAMPLE_DATA
     rows = schema.sample_rows(inferred.contract)
     schema.write_schema(inferred, schema.PROJECT, CONTRACT_FILE, sample, rows)

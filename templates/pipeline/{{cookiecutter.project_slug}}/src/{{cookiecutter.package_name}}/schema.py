@@ -13,7 +13,7 @@ import os
 import re
 import stat
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -306,6 +306,34 @@ def infer_contract(
     except ContractError as error:
         raise SchemaError(str(error)) from None
     return Inferred(contract, source, len(frame), notes, skipped)
+
+
+def keep_edits(inferred: Inferred, previous: Contract) -> Inferred:
+    """The inferred contract with what a person wrote into the previous one kept: the
+    description and drift thresholds of each feature found again (same name and kind) and of
+    the label (same name). The rest (bounds, categories, classes) is the new data's."""
+    before = {f.name: f for f in previous.features}
+    kept: list[str] = []
+    features = []
+    for feature in inferred.contract.features:
+        old = before.get(feature.name)
+        if old is not None and old.kind == feature.kind and (old.description or old.drift):
+            feature = feature.model_copy(
+                update={"description": old.description, "drift": old.drift}
+            )
+            kept.append(repr(feature.name))
+        features.append(feature)
+    label = inferred.contract.label
+    if previous.label.name == label.name and (previous.label.description or previous.label.drift):
+        label = label.model_copy(
+            update={"description": previous.label.description, "drift": previous.label.drift}
+        )
+        kept.append(f"the label {label.name!r}")
+    if not kept:
+        return inferred
+    contract = inferred.contract.model_copy(update={"features": features, "label": label})
+    note = f"kept from the previous contract: the description and drift thresholds of {', '.join(kept)}"
+    return replace(inferred, contract=contract, notes=[*inferred.notes, note])
 
 
 def describe(inferred: Inferred) -> list[str]:

@@ -101,6 +101,14 @@ def test_text_in_a_numeric_column_is_shown(valid: pd.DataFrame, task_contract: C
     assert types.unexpected_values == ["n/a", "12,5"]
     assert "2 value(s) are not numbers, e.g. ['n/a', '12,5']" in report.summary()
     assert "observed None" not in report.summary()
+    # Read as empty for GX, the text is not also reported as empty values; real ones are.
+    nulls = [f for f in report.failures if f.expectation == "expect_column_values_to_not_be_null"]
+    assert [f for f in nulls if f.column == numeric.name] == [] or numeric.nullable
+    broken.loc[2, numeric.name] = None
+    again = validate_dataframe(broken, get_suite("training", task_contract), task_contract)
+    empty = [f for f in again.failures if f.expectation == "expect_column_values_to_not_be_null"]
+    if not numeric.nullable:
+        assert [(f.column, f.unexpected_count) for f in empty] == [(numeric.name, 1)]
 
 
 def test_a_missing_column_is_one_line(valid: pd.DataFrame, task_contract: Contract) -> None:

@@ -43,6 +43,7 @@ if TYPE_CHECKING:
 MAX_VALUES_SHOWN = 10
 NUMBERS_RULE = "values_are_numbers"  # the contract's own check, run before GX
 MISSING_RULE = "expect_column_to_exist"
+NOT_NULL_RULE = "expect_column_values_to_not_be_null"
 ROW_COUNT = "expect_table_row_count_to_be_between"
 ALL_CLASSES = "expect_column_distinct_values_to_contain_set"
 STDEV = "expect_column_stdev_to_be_between"
@@ -179,6 +180,22 @@ def coerce_numbers(frame: pd.DataFrame, contract: Contract) -> tuple[pd.DataFram
     return frame, failures
 
 
+def _without_coerced_text(failures: list[Failure], type_failures: list[Failure]) -> list[Failure]:
+    """GX's not-null failures less the text that `coerce_numbers` reported and had to read as
+    empty: one problem, reported once, as text; a column's real empty values still count."""
+    coerced = {f.column: f.unexpected_count or 0 for f in type_failures}
+    kept = []
+    for failure in failures:
+        text = coerced.get(failure.column, 0)
+        if failure.expectation == NOT_NULL_RULE and text:
+            empty = (failure.unexpected_count or 0) - text
+            if empty <= 0:
+                continue
+            failure = replace(failure, unexpected_count=empty)
+        kept.append(failure)
+    return kept
+
+
 def validate_dataframe(
     frame: pd.DataFrame, suite: ExpectationSuite, contract: Contract | None = None
 ) -> ValidationReport:
@@ -212,7 +229,7 @@ def validate_dataframe(
     # A missing column fails every expectation on it: report it once, as missing.
     missing = {f.column for f in failures if f.expectation == MISSING_RULE}
     failures = [f for f in failures if f.column not in missing or f.expectation == MISSING_RULE]
-    failures = type_failures + failures
+    failures = type_failures + _without_coerced_text(failures, type_failures)
     return ValidationReport(
         suite=suite.name,
         success=not failures,

@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from {{ cookiecutter.package_name }} import __version__, local_tasks
-from {{ cookiecutter.package_name }}.cli import EXIT_REFUSED, main
+from {{ cookiecutter.package_name }}.cli import EXIT_REFUSED, drift_lines, main
 from {{ cookiecutter.package_name }}.contract import Contract
 from {{ cookiecutter.package_name }}.framework import FRAMEWORK, Params
 from {{ cookiecutter.package_name }}.ops.config import get_settings
@@ -168,3 +168,17 @@ def test_a_failed_validation_is_not_called_harmless(
     assert [r.getMessage() for r in caplog.records if "validation" in r.getMessage()] == [
         "validation failed"
     ]
+
+
+def test_the_drift_summary_asks_for_more_records_only_when_it_has_too_few() -> None:
+    """Under min_records the levels are withheld and the count it needs is said; at or over
+    it, the count alone, each measure with its level."""
+    measure = {"name": "age", "level": "warn", "psi": 0.12}
+    measure |= {"missing_reference": 0.0, "missing_current": 0.0}
+    drift = {"records": 400, "min_records": 500, "features": [measure], "line": "drift: ..."}
+    few = drift_lines(drift, None)
+    assert few[0] == "records: 400 (at least 500 for a verdict)"
+    assert few[1].startswith("-      age: psi 0.12")
+    enough = drift_lines({**drift, "records": 1200}, None)
+    assert enough[0] == "records: 1200"
+    assert enough[1].startswith("warn   age: psi 0.12")

@@ -7,6 +7,8 @@ import logging
 import sys
 
 from {{ cookiecutter.package_name }}.console import Console, captured
+from {{ cookiecutter.package_name }}.pipelines import SHOWN_AS
+from {{ cookiecutter.package_name }}.sizing import STEPS
 
 KFP_LINES = (
     "13:48:14.180 - INFO - Executing task \x1b[96m'ingest'\x1b[0m\n"
@@ -29,6 +31,19 @@ def test_steps_are_one_line_each_and_the_log_has_no_colour_codes() -> None:
     assert [step.status for step in console.steps] == ["ok", "FAILED"]
     assert "\x1b" not in log.getvalue()
     assert "ingested rows=400" in log.getvalue()
+
+
+def test_a_task_is_shown_under_its_display_name() -> None:
+    """The batch pipeline's validate-data task is the validate-predictions step (its display
+    name, the name step_resources sizes), on the terminal and in a failure's step."""
+    log, terminal = io.StringIO(), io.StringIO()
+    console = Console(log, terminal, shown_as=SHOWN_AS)
+    console.write(KFP_LINES.replace("'train'", "'validate-data'"))
+    console.close()
+    shown = [line.split()[:2] for line in terminal.getvalue().splitlines()]
+    assert shown == [["ingest", "ok"], ["validate-predictions", "FAILED"]]
+    assert console.steps[-1].label == "validate-predictions"
+    assert "validate-predictions" in STEPS
 
 
 def test_verbose_shows_every_line_without_colours_when_not_a_terminal() -> None:

@@ -273,9 +273,10 @@ def drift_lines(drift: dict[str, Any] | None, page: Path | None) -> list[str]:
     report and the verdict (the last lines)."""
     if drift is None:
         return []
-    lines = [f"records: {drift['records']} (at least {drift['min_records']} for a verdict)"]
-    measures = ([drift["predictions"]] if drift.get("predictions") else []) + drift["features"]
     judged = drift["records"] >= drift["min_records"]
+    needed = "" if judged else f" (at least {drift['min_records']} for a verdict)"
+    lines = [f"records: {drift['records']}{needed}"]
+    measures = ([drift["predictions"]] if drift.get("predictions") else []) + drift["features"]
     for measure in measures[:12]:
         shown = f"{measure['level'] if judged else '-':<5}  {measure['name']}: "
         shown += f"psi {measure['psi']:.3f}"

@@ -48,6 +48,8 @@ class Console:
     verbose: bool = False
     # Tasks run once per candidate (in a ParallelFor), by name: how many times each runs.
     per_candidate: dict[str, int] = field(default_factory=dict)
+    # Tasks shown under another name (their display name: the step's name in sizes and docs).
+    shown_as: dict[str, str] = field(default_factory=dict)
     steps: list[Step] = field(default_factory=list)
     _pending: str = ""
 
@@ -81,10 +83,10 @@ class Console:
             self.terminal.write((line if self.terminal.isatty() else text) + "\n")
         if started := _STARTED.search(text):
             name = started.group(1)
-            label = name
+            label = self.shown_as.get(name, name)
             if self.per_candidate.get(name, 1) > 1:
                 index = 1 + sum(1 for s in self.steps if s.name == name)
-                label = f"{name} (candidate {index}/{self.per_candidate[name]})"
+                label = f"{label} (candidate {index}/{self.per_candidate[name]})"
             self.steps.append(Step(name, time.monotonic(), label=label))
         elif finished := _FINISHED.search(text):
             self._finish(finished.group(1), finished.group(2))

@@ -101,6 +101,7 @@ def _run_pipeline(
     output_dir: Path,
     verbose: bool,
     per_candidate: dict[str, int] | None = None,
+    shown_as: dict[str, str] | None = None,
     **arguments: Any,
 ) -> tuple[Any, Path | None, Path, list[Step]]:
     """Run a pipeline function locally: its output, its folder, its log file and its steps.
@@ -112,7 +113,11 @@ def _run_pipeline(
     failure_file = output_dir / f".{name}-{stamp}.failure.json"
     before = {p.name for p in output_dir.glob(f"{name}-*")}
     console = Console(
-        log_file.open("w", encoding="utf-8"), sys.stdout, verbose, dict(per_candidate or {})
+        log_file.open("w", encoding="utf-8"),
+        sys.stdout,
+        verbose,
+        dict(per_candidate or {}),
+        dict(shown_as or {}),
     )
     console.say(IGNORED_SIZES)
     error: BaseException | None = None
@@ -362,6 +367,7 @@ def _predict(
 ) -> LocalRunResult:
     from {{ cookiecutter.package_name }}.pipelines import (
         BATCH_PREDICTION_PIPELINE,
+        SHOWN_AS,
         make_batch_prediction_pipeline,
     )
 
@@ -372,6 +378,8 @@ def _predict(
         BATCH_PREDICTION_PIPELINE,
         output_dir,
         verbose,
+        None,
+        SHOWN_AS,
         model_uri=_model_uri(uri),
         data_uri=absolute(data or settings.data_path),
         registry_uri=registry_location(settings),

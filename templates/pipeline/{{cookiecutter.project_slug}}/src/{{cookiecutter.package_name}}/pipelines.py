@@ -26,6 +26,10 @@ TRAINING_PIPELINE = f"{NAME}-training"
 BATCH_PREDICTION_PIPELINE = f"{NAME}-batch-prediction"
 MONITORING_PIPELINE = f"{NAME}-monitoring"
 CHAMPION = f"models:/{NAME}@champion"
+# The batch pipeline's check of its predictions: the validate-data task, shown under this name
+# (on Vertex, in `make predict`'s steps) and sized by it (step_resources).
+OUTPUT_CHECK = "validate-predictions"
+SHOWN_AS = {"validate-data": OUTPUT_CHECK}
 # The gate's defaults for the data contract's task (roc_auc, f1_macro or r2): local runs and
 # submissions pass their own; these are what a compiled spec shows.
 GATE_METRIC, GATE_THRESHOLD = default_contract_gate()
@@ -173,8 +177,8 @@ def make_batch_prediction_pipeline(resources: Resources = None) -> Callable[...,
             suite="predictions",
             fail_on_error=False,
         )
-        output_check.set_display_name("validate-predictions")
-        size(output_check, "validate-predictions", resources)
+        output_check.set_display_name(OUTPUT_CHECK)
+        size(output_check, OUTPUT_CHECK, resources)
 
         predictions: dsl.Dataset = predict_task.outputs["predictions"]
         return predictions

@@ -36,10 +36,14 @@ READY = [t for t in MENU if (TEMPLATES_DIR / t / "cookiecutter.json").exists()]
 def test_bad_name_exits_non_zero_with_one_clear_line_and_no_directory(
     answers: dict[str, str], message: str, out: Path
 ) -> None:
-    """The pre-gen hook names the value and the rule; nothing is left in the output folder."""
+    """The pre-gen hook names the value and the rule, in the last lines (after it, only
+    cookiecutter's two lines saying it stopped: no traceback); nothing is left in the output
+    folder."""
     result = render_cli("package", out, **answers)
     assert result.returncode != 0
-    assert message in result.stderr
+    shown = (result.stdout + result.stderr).strip().splitlines()
+    assert any(message in line for line in shown[-3:]), shown
+    assert "Traceback" not in result.stdout + result.stderr
     assert list(out.iterdir()) == []
 
 

@@ -1,4 +1,5 @@
-"""A render's compiled Jinja, kept between renders: Jinja's own bytecode cache, on disk.
+"""The templates' Jinja extensions: a render's compiled Jinja kept between renders (Jinja's own
+bytecode cache, on disk), and a refused render that ends with its reason, not a traceback.
 
 A render compiles every file it writes, the partials they include, every path and every
 answer's default from Jinja to Python: three quarters of a pipeline render's own time.
@@ -17,6 +18,7 @@ written, renders compile as before and never fail.
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 from pathlib import Path
 from typing import Any
@@ -75,3 +77,19 @@ def _cached_from_string(environment: Environment, cache: FileSystemBytecodeCache
         return cls.from_code(environment, bucket.code, environment.make_globals(globals), None)
 
     return from_string
+
+
+def _without_traceback(record: logging.LogRecord) -> bool:
+    """Cookiecutter logs a failed hook with its own traceback (of cookiecutter's code, never
+    the hook's): it buried the hook's one line naming the value and the rule."""
+    record.exc_info = None
+    record.exc_text = None
+    return True
+
+
+class QuietHookFailure(Extension):
+    """A hook that refuses the answers: its reason and cookiecutter's two closing lines."""
+
+    def __init__(self, environment: Environment) -> None:
+        super().__init__(environment)
+        logging.getLogger("cookiecutter.hooks").addFilter(_without_traceback)  # once: same filter

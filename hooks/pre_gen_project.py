@@ -75,6 +75,7 @@ def problems(answers: dict[str, object], given: dict[str, object] | None = None)
             found.append(f"{key} {value!r} starts or ends with whitespace: remove it")
 
     slug = text(answers.get("project_slug", ""))
+    before_slug = len(found)
     if slug == "-":  # cookiecutter.json's default when slugify finds nothing to keep
         found.append(
             f"project_name {text(answers.get('project_name', ''))!r} has no ASCII letter or digit "
@@ -96,7 +97,12 @@ def problems(answers: dict[str, object], given: dict[str, object] | None = None)
 
     package = text(answers.get("package_name", ""))
     reserved = ALWAYS_RESERVED | {str(n).lower() for n in answers.get("_reserved_names", [])}
-    if not package.isidentifier() or not package.isascii():
+    # A package_name made from a refused project_slug (cookiecutter.json's default, still Jinja
+    # as given) is refused with it: one line for the one answer the user has to change.
+    derived = any(mark in text((given or {}).get("package_name", "")) for mark in JINJA)
+    if derived and len(found) > before_slug:
+        pass  # the project_slug's line says what to change
+    elif not package.isidentifier() or not package.isascii():
         found.append(
             f"package_name {package!r} is not a valid Python identifier: use ASCII letters, digits and '_', not starting with a digit"
         )

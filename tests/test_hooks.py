@@ -120,6 +120,19 @@ def test_jinja_that_cookiecutter_evaluated_is_rejected(pre_gen: types.ModuleType
     assert "'Answers 42'" in problem
 
 
+def test_a_package_name_made_from_a_refused_slug_is_not_refused_again(
+    pre_gen: types.ModuleType,
+) -> None:
+    """The default package_name is made from project_slug: with the slug refused, one line
+    names the answer to change; a package_name the user gave is still checked."""
+    made = "{{ cookiecutter.project_slug | replace('-', '_') | replace('.', '_') }}"
+    answers = {**GOOD, "project_slug": "bad slug", "package_name": "bad slug"}
+    [problem] = pre_gen.problems(answers, {**answers, "package_name": made})
+    assert problem.startswith("project_slug 'bad slug' is not a valid distribution name")
+    given = pre_gen.problems(answers, answers)
+    assert [p.split()[0] for p in given] == ["project_slug", "package_name"]
+
+
 def test_plain_braces_and_unchanged_answers_pass(pre_gen: types.ModuleType) -> None:
     """Closing braces alone, and answers cookiecutter left unchanged, are not Jinja."""
     answers = {**GOOD, "description": "dict {'a': 1} }} %} #}"}

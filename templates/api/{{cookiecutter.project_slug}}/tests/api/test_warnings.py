@@ -122,3 +122,16 @@ async def test_the_docs_give_the_training_range_and_call_the_bounds_what_they_ar
         assert f"training range: {low:g} to {high:g}" in text
         if feature.min is not None:
             assert "validation bounds of the training data" in text
+
+
+async def test_a_huge_value_is_named_as_people_write_it(
+    make_client: ClientFactory, model_dir: Path, contract: Contract, record: dict[str, Any]
+) -> None:
+    """1e30 out of range reads `1e+30`, not its 31 digits."""
+    numeric = next((f.name for f in contract.features if f.kind == "numeric"), None)
+    if numeric is None:
+        pytest.skip("the contract has no numeric feature")
+    async with make_client(model_uri=str(model_dir)) as client:
+        response = await client.post("/predict", json={"records": [record | {numeric: 1e30}]})
+    [warning] = response.json()["predictions"][0]["warnings"]
+    assert warning["message"].startswith(f"{numeric}: 1e+30 is outside the training range")

@@ -184,6 +184,22 @@ async def test_undecodable_bodies_are_client_errors(
     assert "Traceback" not in response.text
 
 
+async def test_json_sent_as_another_type_is_a_415_saying_so(
+    make_client: ClientFactory, record: dict[str, Any]
+) -> None:
+    """curl's -d without -H sends a form: 415 naming the type to use, as for any type but
+    JSON's, or none."""
+    body = json.dumps({"records": [record]})
+    async with make_client() as client:
+        for kind in ("application/x-www-form-urlencoded", "text/plain", ""):
+            response = await client.post("/predict", content=body, headers={"content-type": kind})
+            assert response.status_code == 415, response.text
+            said = response.json()["detail"]
+            assert said.endswith(f"content-type application/json, not {kind or 'none'}")
+        json_type = {"content-type": "application/json; charset=utf-8"}
+        assert (await client.post("/predict", content=body, headers=json_type)).status_code == 200
+
+
 async def test_body_over_the_limit_is_a_413_before_it_is_read(
     make_client: ClientFactory, record: dict[str, Any]
 ) -> None:

@@ -284,7 +284,14 @@ def create_app(settings: Settings | None = None, *, loader: Loader | None = None
     app.openapi = openapi  # type: ignore[method-assign]  # FastAPI's documented override
 
     @app.exception_handler(RequestValidationError)
-    async def validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
+    async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+        # A body sent as another type (curl's -d without -H is a form) was never read as JSON:
+        # say that, rather than that the body is no dictionary.
+        kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if kind != "application/json" and not kind.endswith("+json"):
+            said = "the body must be JSON: send it with content-type application/json"
+            said += f", not {kind or 'none'}"
+            return JSONResponse({"detail": said}, status_code=415)
         # Every problem of every record, minus "input" and "ctx": echoing the input can be
         # huge (a whole batch) and may hold NaN, which JSON cannot carry.
         detail = [
@@ -391,6 +398,7 @@ def create_app(settings: Settings | None = None, *, loader: Loader | None = None
                 "description": "The body is not UTF-8, or is JSON the parser cannot hold",
             },
             413: {"model": ErrorResponse, "description": "The body is over max_body_bytes"},
+            415: {"model": ErrorResponse, "description": "The body is not sent as JSON"},
             422: {"description": "Records that break the contract, or a batch too large"},
         },
     )(predict)
